@@ -1,0 +1,123 @@
+/* The DynamoDB client: one per worker process, created after fork, kept for its lifetime.
+ * Requests and answers are json-c objects in DynamoDB's own (attribute-value) form; marshal.h
+ * converts plain JSON. Every function returns DDB_OK or fills err. */
+#ifndef SAVEALIFE_DDB_H
+#define SAVEALIFE_DDB_H
+
+#include <json-c/json.h>
+
+#include "ddb_error.h"
+#include "retry.h"
+
+struct ddb_client;
+
+struct ddb_options {
+    const char *ca_file;        /* PEM CA bundle; NULL: AWS_CA_BUNDLE, else the system's */
+    long connect_timeout_ms;    /* 0: 3000 */
+    long attempt_timeout_ms;    /* one HTTP attempt; 0: 10000 */
+    struct retry_policy retry;  /* all zero: retry_policy_default() */
+};
+
+/* Running figures of a client, for logs, response headers and the status page. */
+#define DDB_LATENCY_BUCKETS 8
+struct ddb_stats {
+    unsigned long calls;        /* ddb_call()s made */
+    unsigned long attempts;     /* HTTP attempts (calls plus retries) */
+    unsigned long retries;
+    unsigned long throttles;    /* throttled answers seen, retried or not */
+    unsigned long errors[DDB_ERR_CLIENT + 1]; /* failed calls by final status */
+    double total_ms;            /* time spent in calls */
+    unsigned long latency[DDB_LATENCY_BUCKETS]; /* calls taking <=5,10,25,50,100,250,1000,+inf ms */
+};
+
+/* Resolves region, endpoint and credentials source from the environment and creates the
+ * transport. Nothing is sent. */
+ddb_status ddb_client_new(const struct ddb_options *opts, struct ddb_client **out,
+                          struct ddb_error *err);
+
+/* Frees the client, its handles and wipes its credentials. NULL is allowed. */
+void ddb_client_free(struct ddb_client *c);
+
+/* The client's figures so far. */
+void ddb_client_stats(const struct ddb_client *c, struct ddb_stats *out);
+
+/* The resolved endpoint URL and region, for logs. */
+const char *ddb_client_endpoint(const struct ddb_client *c);
+const char *ddb_client_region(const struct ddb_client *c);
+
+/* One operation ("PutItem", ...) with retries: signs, sends, checks the CRC, parses the
+ * answer. *response is a new reference on success. */
+ddb_status ddb_call(struct ddb_client *c, const char *operation, json_object *request,
+                    json_object **response, struct ddb_error *err);
+
+/* n calls of one operation at once (batch chunks), each retried on its own as ddb_call
+ * would, within one deadline. responses[i] and errs[i] give each one's outcome; returns
+ * DDB_OK when every call succeeded, else the status of the first that failed. */
+ddb_status ddb_call_parallel(struct ddb_client *c, const char *operation,
+                             json_object *const *requests, size_t n, json_object **responses,
+                             struct ddb_error *errs);
+
+/* Conditions and expression parameters shared by the write operations. */
+struct ddb_cond {
+    const char *expression;  /* ConditionExpression, or NULL */
+    json_object *names;      /* ExpressionAttributeNames, or NULL (borrowed) */
+    json_object *values;     /* ExpressionAttributeValues, or NULL (borrowed) */
+};
+
+/* Table operations. create takes a CreateTable input document (borrowed). */
+ddb_status ddb_create_table(struct ddb_client *c, json_object *input, struct ddb_error *err);
+ddb_status ddb_describe_table(struct ddb_client *c, const char *table, json_object **table_desc,
+                              struct ddb_error *err);
+ddb_status ddb_wait_table_active(struct ddb_client *c, const char *table, long timeout_ms,
+                                 struct ddb_error *err);
+ddb_status ddb_delete_table(struct ddb_client *c, const char *table, struct ddb_error *err);
+/* Every table name, following pagination; *names is a new JSON array of strings. */
+ddb_status ddb_list_tables(struct ddb_client *c, json_object **names, struct ddb_error *err);
+
+/* Item operations. item and key are maps of attribute values (borrowed). return_values is
+ * NULL or "NONE", "ALL_OLD", "ALL_NEW", ...; *attributes (may be NULL to ignore) receives the
+ * returned Attributes map or NULL. The item size limit is checked before a put is sent. */
+ddb_status ddb_put_item(struct ddb_client *c, const char *table, json_object *item,
+                        const struct ddb_cond *cond, const char *return_values,
+                        json_object **attributes, struct ddb_error *err);
+/* *item is the item, or NULL when there is none. */
+ddb_status ddb_get_item(struct ddb_client *c, const char *table, json_object *key,
+                        int consistent, json_object **item, struct ddb_error *err);
+ddb_status ddb_update_item(struct ddb_client *c, const char *table, json_object *key,
+                           const char *update_expression, const struct ddb_cond *cond,
+                           const char *return_values, json_object **attributes,
+                           struct ddb_error *err);
+ddb_status ddb_delete_item(struct ddb_client *c, const char *table, json_object *key,
+                           const struct ddb_cond *cond, const char *return_values,
+                           json_object **attributes, struct ddb_error *err);
+
+/* One page of a Query or Scan. */
+struct ddb_page_request {
+    const char *table;
+    const char *index;          /* IndexName or NULL */
+    const char *key_condition;  /* Query only */
+    const char *filter;         /* FilterExpression or NULL */
+    json_object *names;         /* borrowed, or NULL */
+    json_object *values;        /* borrowed, or NULL */
+    int limit;                  /* 0: none */
+    json_object *start_key;     /* ExclusiveStartKey (borrowed) or NULL */
+    int descending;             /* Query only: ScanIndexForward=false */
+    int consistent;
+};
+/* *items is a new array of items; *last_key the LastEvaluatedKey (new reference) or NULL. */
+ddb_status ddb_query(struct ddb_client *c, const struct ddb_page_request *req, json_object **items,
+                     json_object **last_key, struct ddb_error *err);
+ddb_status ddb_scan(struct ddb_client *c, const struct ddb_page_request *req, json_object **items,
+                    json_object **last_key, struct ddb_error *err);
+
+/* BatchWriteItem for one table: requests is an array of {"PutRequest":{...}} or
+ * {"DeleteRequest":{...}} (borrowed). Split into chunks of 25 sent in parallel; unprocessed
+ * items are re-sent with backoff until done or the deadline. */
+ddb_status ddb_batch_write(struct ddb_client *c, const char *table, json_object *requests,
+                           struct ddb_error *err);
+/* BatchGetItem for one table: keys is an array of key maps (borrowed). Chunks of 100;
+ * unprocessed keys re-sent. *items is a new array, in no particular order. */
+ddb_status ddb_batch_get(struct ddb_client *c, const char *table, json_object *keys,
+                         int consistent, json_object **items, struct ddb_error *err);
+
+#endif

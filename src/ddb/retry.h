@@ -1,0 +1,24 @@
+/* Retry policy: exponential backoff with full jitter, bounded by attempts and a deadline. */
+#ifndef SAVEALIFE_RETRY_H
+#define SAVEALIFE_RETRY_H
+
+#include <stdint.h>
+
+struct retry_policy {
+    int max_attempts;     /* total HTTP attempts, first one included (botocore standard: 3) */
+    long base_ms;         /* backoff base (first retry waits up to base_ms) */
+    long cap_ms;          /* no single wait is longer than this */
+    long total_ms;        /* the whole call, retries and waits included, ends by then */
+};
+
+/* The defaults: 10 attempts (DynamoDB's legacy SDK figure), 25 ms base, 2 s cap, 20 s total. */
+void retry_policy_default(struct retry_policy *p);
+
+/* Delay before retry number `retry` (1 for the first retry): a uniformly random value in
+ * [0, min(cap_ms, base_ms * 2^(retry-1))], using `rnd` as the random source state. */
+long retry_backoff_ms(const struct retry_policy *p, int retry, uint64_t *rnd);
+
+/* Seeds a random state from the pid, time and /dev/urandom when available. */
+void retry_seed(uint64_t *rnd);
+
+#endif

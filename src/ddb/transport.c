@@ -1,0 +1,2 @@
+/* placeholder */
+typedef int savealife_placeholder_transport;

@@ -1,0 +1,7 @@
+#!/bin/sh
+# Every client operation against dynalite, the default local DynamoDB.
+. "$TOP_SRCDIR/tests/lib/harness.sh"
+harness_env
+harness_start_dynalite
+harness_wait_dynalite
+harness_run "$TOP_BUILDDIR/tests/integration/test_ddb_ops"

