@@ -1,0 +1,80 @@
+# Shared by scripts/run and scripts/test (sourced, bash): install what the project needs,
+# build it. Every step is safe to repeat: it does only what is missing or out of date.
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+
+# Debian packages: the build, the libraries, the test framework, the emulators' runtimes.
+DEB_PACKAGES="build-essential autoconf automake libtool pkg-config libfcgi-dev libjson-c-dev
+libcurl4-openssl-dev libssl-dev zlib1g-dev check openssl curl ca-certificates
+default-jre-headless valgrind clang-format"
+
+say() { printf '==> %s\n' "$*" >&2; }
+die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+
+as_root() {
+    if [ "$(id -u)" -eq 0 ]; then
+        "$@"
+    elif command -v sudo >/dev/null 2>&1; then
+        sudo "$@"
+    else
+        die "need root (or sudo) to run: $*"
+    fi
+}
+
+install_debian_packages() {
+    local missing="" p
+    local want="$DEB_PACKAGES"
+    command -v node >/dev/null 2>&1 || want="$want nodejs"
+    command -v npm >/dev/null 2>&1 || want="$want npm"
+    for p in $want; do
+        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
+            missing="$missing $p"
+    done
+    [ -z "$missing" ] && return 0
+    command -v apt-get >/dev/null 2>&1 || die "missing packages:$missing (and no apt-get)"
+    say "installing Debian packages:$missing"
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq ||
+        die "apt-get update failed"
+    # shellcheck disable=SC2086
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+        $missing >/dev/null || die "apt-get install failed"
+}
+
+# The emulators, from package-lock.json, into ./node_modules (only when it changed).
+install_npm_packages() {
+    local stamp="$ROOT/node_modules/.package-lock.json"
+    if [ -f "$stamp" ] && [ "$stamp" -nt "$ROOT/package-lock.json" ] &&
+        [ -f "$ROOT/node_modules/dynalite/cli.js" ]; then
+        return 0
+    fi
+    say "installing the local DynamoDB emulators (npm ci)"
+    (cd "$ROOT" && npm ci --no-audit --no-fund --loglevel=error) || die "npm ci failed"
+}
+
+install_dependencies() {
+    install_debian_packages
+    install_npm_packages
+}
+
+# build NAME [CONFIGURE_ARGS...]: an out-of-tree build in build/NAME, configured once per
+# change of its arguments or of the build files.
+build() {
+    local name=$1
+    shift
+    local dir="$ROOT/build/$name"
+    if [ ! -x "$ROOT/configure" ] || [ "$ROOT/configure.ac" -nt "$ROOT/configure" ] ||
+        [ "$ROOT/Makefile.am" -nt "$ROOT/configure" ]; then
+        say "autoreconf"
+        (cd "$ROOT" && autoreconf -fi >/dev/null 2>&1) || die "autoreconf failed"
+    fi
+    mkdir -p "$dir" || die "cannot create $dir"
+    local args="$*"
+    if [ ! -f "$dir/Makefile" ] || [ "$ROOT/configure" -nt "$dir/Makefile" ] ||
+        [ "$(cat "$dir/.configure-args" 2>/dev/null)" != "$args" ]; then
+        say "configure ($name)${args:+: $args}"
+        (cd "$dir" && "$ROOT/configure" -q "$@") || die "configure failed in $dir"
+        printf '%s' "$args" >"$dir/.configure-args"
+    fi
+    say "make ($name)"
+    make -C "$dir" -s -j"$(nproc)" || die "build failed in $dir"
+}

@@ -1,2 +1,642 @@
-/* placeholder */
-typedef int savealife_placeholder_ddb_client;
+/* The DynamoDB client: signs each attempt, sends it on the kept-alive transport, checks and
+ * parses the answer, and retries what may be retried within attempts and one deadline.
+ *
+ * A 2xx whose body is not a JSON object is DDB_ERR_BAD_RESPONSE and is not retried, as in
+ * botocore: the operation was applied (a retried conditional write would then fail for the
+ * wrong reason), and corruption in transit is caught before that by the x-amz-crc32 check
+ * (DDB_ERR_CRC32, retried) or by curl (a short body is a transport error, retried). */
+#include "ddb/ddb.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "ddb/creds.h"
+#include "ddb/endpoint.h"
+#include "ddb/sigv4.h"
+#include "ddb/transport.h"
+
+#define DDB_DEFAULT_ATTEMPT_MS 10000L
+#define DDB_TARGET_PREFIX "DynamoDB_20120810."
+#define DDB_CONTENT_TYPE "application/x-amz-json-1.0"
+#define DDB_SERVICE "dynamodb"
+/* A retry is only worth starting if at least this much time is left for it. */
+#define DDB_MIN_ATTEMPT_MS 100L
+/* Items nest 32 levels, each two JSON objects deep ({"M":{...}}), inside the answer's own. */
+#define DDB_JSON_DEPTH 128
+#define DDB_MAX_OPERATION 64
+/* Host, Content-Type, X-Amz-Target, X-Amz-Date, X-Amz-Security-Token, Authorization. */
+#define DDB_MAX_HEADERS 6
+
+struct ddb_client {
+    struct endpoint ep;
+    char url[sizeof(((struct endpoint *)0)->url) + 1]; /* ep.url + "/" */
+    long attempt_timeout_ms;
+    struct retry_policy retry;
+    struct transport *transport;
+    struct creds_provider *creds;
+    struct sigv4_key_cache key_cache;
+    uint64_t rnd;
+    struct ddb_stats stats;
+};
+
+/* One attempt of one call, signed and ready to send. The lines are malloc'd. */
+struct signed_req {
+    char *lines[DDB_MAX_HEADERS];
+    size_t nlines;
+    struct transport_request req;
+};
+
+/* The state of one call across its attempts (ddb_call and each of ddb_call_parallel). */
+struct call {
+    char *body; /* the serialised request */
+    size_t body_len;
+    int attempts;
+    int done;
+    long wait_ms; /* backoff before its next attempt */
+    json_object *response;
+    struct ddb_error *err;
+    struct signed_req sreq;
+};
+
+static long
+now_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Sleeps ms, through signals: a retry wait is short and bounded by the deadline. */
+static void
+sleep_ms(long ms)
+{
+    struct timespec ts, rem;
+
+    if (ms <= 0)
+        return;
+    ts.tv_sec = ms / 1000;
+    ts.tv_nsec = (ms % 1000) * 1000000L;
+    while (nanosleep(&ts, &rem) != 0 && errno == EINTR)
+        ts = rem;
+}
+
+static char *line_fmt(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* A malloc'd formatted string, or NULL. */
+static char *
+line_fmt(const char *fmt, ...)
+{
+    va_list ap;
+    int n;
+    char *s;
+
+    va_start(ap, fmt);
+    n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        return NULL;
+    s = malloc((size_t)n + 1);
+    if (s == NULL)
+        return NULL;
+    va_start(ap, fmt);
+    vsnprintf(s, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    return s;
+}
+
+/* Frees the lines, wiping them first: one may carry the session token. */
+static void
+signed_req_free(struct signed_req *s)
+{
+    for (size_t i = 0; i < s->nlines; i++) {
+        explicit_bzero(s->lines[i], strlen(s->lines[i]));
+        free(s->lines[i]);
+    }
+    memset(s, 0, sizeof(*s));
+}
+
+static ddb_status
+sigv4_to_ddb(sigv4_status s, struct ddb_error *err)
+{
+    switch (s) {
+    case SIGV4_OK:
+        return DDB_OK;
+    case SIGV4_ERR_NOMEM:
+        return ddb_error_set(err, DDB_ERR_NOMEM, "signing: out of memory");
+    case SIGV4_ERR_INVALID:
+        return ddb_error_set(err, DDB_ERR_INVALID, "signing: the request could not be signed");
+    default:
+        return ddb_error_set(err, DDB_ERR_CONFIG, "signing: OpenSSL failed");
+    }
+}
+
+/* Builds and signs one attempt with the current credentials and time. */
+static ddb_status
+call_sign(struct ddb_client *c, const char *operation, struct call *call, long timeout_ms,
+          struct ddb_error *err)
+{
+    struct signed_req *s = &call->sreq;
+    struct sigv4_header hdrs[DDB_MAX_HEADERS - 1];
+    struct sigv4_request sreq;
+    struct sigv4_credentials sc;
+    struct sigv4_result res;
+    struct creds cr;
+    char target[sizeof(DDB_TARGET_PREFIX) + DDB_MAX_OPERATION];
+    char date[17];
+    size_t nh = 0;
+    ddb_status st;
+
+    signed_req_free(s);
+    memset(&res, 0, sizeof(res));
+    memset(&cr, 0, sizeof(cr));
+    st = creds_provider_get(c->creds, &cr, err);
+    if (st != DDB_OK)
+        goto out;
+
+    snprintf(target, sizeof(target), "%s%s", DDB_TARGET_PREFIX, operation);
+    sigv4_format_date(time(NULL), date);
+    hdrs[nh++] = (struct sigv4_header){"Host", c->ep.host};
+    hdrs[nh++] = (struct sigv4_header){"Content-Type", DDB_CONTENT_TYPE};
+    hdrs[nh++] = (struct sigv4_header){"X-Amz-Target", target};
+    hdrs[nh++] = (struct sigv4_header){"X-Amz-Date", date};
+    if (cr.session_token[0] != '\0')
+        hdrs[nh++] = (struct sigv4_header){"X-Amz-Security-Token", cr.session_token};
+
+    sreq = (struct sigv4_request){"POST", "/", NULL, hdrs, nh, call->body, call->body_len};
+    sc = (struct sigv4_credentials){cr.access_key_id, cr.secret_access_key,
+                                    cr.session_token[0] != '\0' ? cr.session_token : NULL};
+    st = sigv4_to_ddb(sigv4_sign(&sreq, &sc, c->ep.region, DDB_SERVICE, date, &c->key_cache, &res),
+                      err);
+    if (st != DDB_OK)
+        goto out;
+
+    for (size_t i = 0; i <= nh; i++) {
+        char *line = i < nh ? line_fmt("%s: %s", hdrs[i].name, hdrs[i].value)
+                            : line_fmt("Authorization: %s", res.authorization);
+        if (line == NULL) {
+            st = ddb_error_set(err, DDB_ERR_NOMEM, "out of memory for request headers");
+            goto out;
+        }
+        s->lines[s->nlines++] = line;
+    }
+    s->req.slot = TRANSPORT_SLOT_DDB;
+    s->req.method = "POST";
+    s->req.url = c->url;
+    s->req.headers = (const char *const *)s->lines;
+    s->req.nheaders = s->nlines;
+    s->req.body = call->body;
+    s->req.body_len = call->body_len;
+    s->req.timeout_ms = timeout_ms;
+out:
+    if (st != DDB_OK)
+        signed_req_free(s);
+    sigv4_result_free(&res);
+    creds_wipe(&cr);
+    return st;
+}
+
+/* The body of a 2xx, parsed strictly: one JSON object and nothing after it. */
+static ddb_status
+parse_body(const char *body, size_t len, json_object **out, struct ddb_error *err)
+{
+    struct json_tokener *tok = NULL;
+    json_object *obj = NULL;
+    ddb_status st = DDB_OK;
+    size_t end;
+
+    *out = NULL;
+    if (len == 0 || len > INT32_MAX) {
+        st = ddb_error_set(err, DDB_ERR_BAD_RESPONSE, "the answer's body is %s",
+                           len == 0 ? "empty" : "too large");
+        goto out;
+    }
+    tok = json_tokener_new_ex(DDB_JSON_DEPTH);
+    if (tok == NULL) {
+        st = ddb_error_set(err, DDB_ERR_NOMEM, "out of memory for the JSON parser");
+        goto out;
+    }
+    json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
+    obj = json_tokener_parse_ex(tok, body, (int)len);
+    if (obj == NULL || json_tokener_get_error(tok) != json_tokener_success) {
+        st = ddb_error_set(err, DDB_ERR_BAD_RESPONSE, "the answer is not valid JSON: %s",
+                           json_tokener_error_desc(json_tokener_get_error(tok)));
+        goto out;
+    }
+    for (end = json_tokener_get_parse_end(tok); end < len; end++)
+        if (!isspace((unsigned char)body[end]))
+            break;
+    if (end != len || !json_object_is_type(obj, json_type_object)) {
+        st = ddb_error_set(err, DDB_ERR_BAD_RESPONSE, "the answer is not one JSON object");
+        goto out;
+    }
+    *out = obj;
+    obj = NULL;
+out:
+    json_object_put(obj);
+    if (tok != NULL)
+        json_tokener_free(tok);
+    return st;
+}
+
+/* Adds the service's request id to a failure's message, for support cases. */
+static void
+note_request_id(struct ddb_error *err, const char *request_id)
+{
+    size_t len = strlen(err->message);
+
+    if (request_id[0] != '\0' && len + 16 + strlen(request_id) < sizeof(err->message))
+        snprintf(err->message + len, sizeof(err->message) - len, " (request id %s)", request_id);
+}
+
+/* Judges one attempt: tst and resp are what the transport gave. Fills call->response on
+ * success, call->err otherwise. */
+static ddb_status
+call_outcome(struct ddb_client *c, struct call *call, ddb_status tst,
+             struct transport_response *resp)
+{
+    struct ddb_error *err = call->err;
+    ddb_status st = tst;
+
+    c->stats.attempts++;
+    if (tst == DDB_OK) {
+        if (resp->status >= 200 && resp->status <= 299) {
+            st = parse_body(resp->body, resp->body_len, &call->response, err);
+            if (st != DDB_OK)
+                err->http_status = (int)resp->status;
+        } else {
+            ddb_error_from_response(err, (int)resp->status, resp->body, resp->body_len);
+            st = err->status;
+            if (st == DDB_OK) /* a non-2xx is never a success */
+                st = ddb_error_set(err, DDB_ERR_SERVICE, "HTTP %ld", resp->status);
+        }
+    }
+    if (st != DDB_OK) {
+        note_request_id(err, resp->request_id);
+        if (ddb_error_is_throttle(err))
+            c->stats.throttles++;
+    }
+    transport_response_free(resp);
+    return st;
+}
+
+/* Whether a failed call gets another attempt, and after how long (call->wait_ms). */
+static int
+call_should_retry(struct ddb_client *c, struct call *call, long deadline)
+{
+    long left;
+
+    if (!ddb_error_is_retryable(call->err) || call->attempts >= c->retry.max_attempts)
+        return 0;
+    call->wait_ms = retry_backoff_ms(&c->retry, call->attempts, &c->rnd);
+    left = deadline - now_ms();
+    return left - call->wait_ms >= DDB_MIN_ATTEMPT_MS;
+}
+
+/* The time an attempt may take: its own limit, cut to what the deadline leaves. */
+static long
+attempt_timeout(const struct ddb_client *c, long deadline)
+{
+    long left = deadline - now_ms();
+
+    if (left < 1)
+        left = 1;
+    return left < c->attempt_timeout_ms ? left : c->attempt_timeout_ms;
+}
+
+static void
+stats_record(struct ddb_client *c, ddb_status st, long elapsed_ms)
+{
+    static const long bounds[DDB_LATENCY_BUCKETS - 1] = {5, 10, 25, 50, 100, 250, 1000};
+    int b = 0;
+
+    c->stats.calls++;
+    if (st != DDB_OK && (int)st >= 0 && (int)st <= (int)DDB_ERR_CLIENT)
+        c->stats.errors[st]++;
+    c->stats.total_ms += (double)elapsed_ms;
+    while (b < DDB_LATENCY_BUCKETS - 1 && elapsed_ms > bounds[b])
+        b++;
+    c->stats.latency[b]++;
+}
+
+/* An operation name goes into a header: letters and digits only. */
+static int
+operation_valid(const char *op)
+{
+    size_t n = 0;
+
+    if (op == NULL)
+        return 0;
+    for (; op[n] != '\0'; n++)
+        if (!isalnum((unsigned char)op[n]) || n >= DDB_MAX_OPERATION)
+            return 0;
+    return n > 0;
+}
+
+/* Serialises a request once for every attempt: json-c's string belongs to the object and
+ * would change under us if the same object were serialised again. */
+static ddb_status
+call_init(struct call *call, json_object *request, struct ddb_error *err)
+{
+    const char *s;
+    size_t len;
+
+    memset(call, 0, sizeof(*call));
+    call->err = err;
+    ddb_error_clear(err);
+    if (request != NULL && !json_object_is_type(request, json_type_object))
+        return ddb_error_set(err, DDB_ERR_INVALID, "the request is not a JSON object");
+    s = request != NULL ? json_object_to_json_string_ext(request, JSON_C_TO_STRING_PLAIN) : "{}";
+    if (s == NULL)
+        return ddb_error_set(err, DDB_ERR_NOMEM, "out of memory serialising the request");
+    len = strlen(s);
+    call->body = malloc(len + 1);
+    if (call->body == NULL)
+        return ddb_error_set(err, DDB_ERR_NOMEM, "out of memory serialising the request");
+    memcpy(call->body, s, len + 1);
+    call->body_len = len;
+    return DDB_OK;
+}
+
+static void
+call_cleanup(struct call *call)
+{
+    signed_req_free(&call->sreq);
+    free(call->body);
+    call->body = NULL;
+}
+
+ddb_status
+ddb_call(struct ddb_client *c, const char *operation, json_object *request, json_object **response,
+         struct ddb_error *err)
+{
+    struct transport_response resp;
+    struct ddb_error local;
+    struct call call;
+    long start = now_ms(), deadline;
+    ddb_status st;
+
+    if (err == NULL)
+        err = &local;
+    if (response != NULL)
+        *response = NULL;
+    st = call_init(&call, request, err);
+    if (st != DDB_OK)
+        goto out;
+    if (c == NULL || response == NULL || !operation_valid(operation)) {
+        st = ddb_error_set(err, DDB_ERR_INVALID, "ddb_call: no client, response or operation");
+        goto out;
+    }
+    deadline = start + c->retry.total_ms;
+    for (;;) {
+        /* Signed afresh each time: a new date, and credentials that may have been renewed. */
+        st = call_sign(c, operation, &call, attempt_timeout(c, deadline), err);
+        if (st != DDB_OK)
+            break;
+        call.attempts++;
+        st = call_outcome(c, &call, transport_perform(c->transport, &call.sreq.req, &resp, err),
+                          &resp);
+        if (st == DDB_OK || !call_should_retry(c, &call, deadline))
+            break;
+        c->stats.retries++;
+        sleep_ms(call.wait_ms);
+    }
+    if (st == DDB_OK)
+        *response = call.response;
+out:
+    err->attempts = call.attempts;
+    call_cleanup(&call);
+    if (c != NULL)
+        stats_record(c, st, now_ms() - start);
+    return st;
+}
+
+/* One round of ddb_call_parallel: signs and sends every pending call at once. */
+static ddb_status
+parallel_round(struct ddb_client *c, const char *operation, struct call *calls, size_t n,
+               long deadline, size_t *pending, struct transport_request *reqs,
+               struct transport_response *resps, ddb_status *results, struct ddb_error *terrs)
+{
+    size_t np = 0;
+
+    for (size_t i = 0; i < n; i++) {
+        if (calls[i].done)
+            continue;
+        if (call_sign(c, operation, &calls[i], attempt_timeout(c, deadline), calls[i].err) !=
+            DDB_OK) {
+            calls[i].done = 1;
+            continue;
+        }
+        pending[np] = i;
+        reqs[np] = calls[i].sreq.req;
+        np++;
+    }
+    if (np == 0)
+        return DDB_OK;
+    /* Per-call outcomes are in results; a failure of the multi machinery is in each. */
+    (void)transport_perform_parallel(c->transport, reqs, np, resps, results, terrs);
+    for (size_t j = 0; j < np; j++) {
+        struct call *call = &calls[pending[j]];
+
+        *call->err = terrs[j];
+        call->attempts++;
+        if (call_outcome(c, call, results[j], &resps[j]) == DDB_OK)
+            call->done = 1;
+    }
+    return DDB_OK;
+}
+
+ddb_status
+ddb_call_parallel(struct ddb_client *c, const char *operation, json_object *const *requests,
+                  size_t n, json_object **responses, struct ddb_error *errs)
+{
+    struct call *calls = NULL;
+    size_t *pending = NULL;
+    struct transport_request *reqs = NULL;
+    struct transport_response *resps = NULL;
+    ddb_status *results = NULL, st = DDB_OK;
+    struct ddb_error *terrs = NULL;
+    long start = now_ms(), deadline;
+    size_t i;
+
+    for (i = 0; i < n; i++) {
+        responses[i] = NULL;
+        ddb_error_clear(&errs[i]);
+    }
+    if (n == 0)
+        return DDB_OK;
+    if (c == NULL || !operation_valid(operation)) {
+        for (i = 0; i < n; i++)
+            ddb_error_set(&errs[i], DDB_ERR_INVALID, "ddb_call_parallel: no client or operation");
+        return DDB_ERR_INVALID;
+    }
+    deadline = start + c->retry.total_ms;
+    calls = calloc(n, sizeof(*calls));
+    pending = calloc(n, sizeof(*pending));
+    reqs = calloc(n, sizeof(*reqs));
+    resps = calloc(n, sizeof(*resps));
+    results = calloc(n, sizeof(*results));
+    terrs = calloc(n, sizeof(*terrs));
+    if (calls == NULL || pending == NULL || reqs == NULL || resps == NULL || results == NULL ||
+        terrs == NULL) {
+        for (i = 0; i < n; i++)
+            ddb_error_set(&errs[i], DDB_ERR_NOMEM, "out of memory for parallel calls");
+        st = DDB_ERR_NOMEM;
+        goto out;
+    }
+    for (i = 0; i < n; i++)
+        if (call_init(&calls[i], requests[i], &errs[i]) != DDB_OK)
+            calls[i].done = 1;
+
+    for (;;) {
+        long wait = 0;
+        int again = 0;
+
+        parallel_round(c, operation, calls, n, deadline, pending, reqs, resps, results, terrs);
+        /* Those that may retry wait together, as long as the longest backoff among them. */
+        for (i = 0; i < n; i++) {
+            if (calls[i].done)
+                continue;
+            if (call_should_retry(c, &calls[i], deadline)) {
+                again = 1;
+                if (calls[i].wait_ms > wait)
+                    wait = calls[i].wait_ms;
+            } else {
+                calls[i].done = 1;
+            }
+        }
+        if (!again || deadline - now_ms() - wait < DDB_MIN_ATTEMPT_MS)
+            break;
+        for (i = 0; i < n; i++)
+            if (!calls[i].done)
+                c->stats.retries++;
+        sleep_ms(wait);
+    }
+
+    for (i = 0; i < n; i++) {
+        ddb_status ci = calls[i].response != NULL ? DDB_OK : errs[i].status;
+
+        if (ci == DDB_OK)
+            ddb_error_clear(&errs[i]);
+        else if (st == DDB_OK)
+            st = ci;
+        errs[i].attempts = calls[i].attempts;
+        responses[i] = calls[i].response;
+        stats_record(c, ci, now_ms() - start);
+    }
+out:
+    if (calls != NULL)
+        for (i = 0; i < n; i++)
+            call_cleanup(&calls[i]);
+    free(calls);
+    free(pending);
+    free(reqs);
+    free(resps);
+    free(results);
+    free(terrs);
+    return st;
+}
+
+/* Fills each unset (non-positive) field of the retry policy from the defaults. */
+static void
+policy_complete(struct retry_policy *p, const struct retry_policy *given)
+{
+    struct retry_policy d;
+
+    retry_policy_default(&d);
+    *p = d;
+    if (given == NULL)
+        return;
+    if (given->max_attempts > 0)
+        p->max_attempts = given->max_attempts;
+    if (given->base_ms > 0)
+        p->base_ms = given->base_ms;
+    if (given->cap_ms > 0)
+        p->cap_ms = given->cap_ms;
+    if (given->total_ms > 0)
+        p->total_ms = given->total_ms;
+}
+
+ddb_status
+ddb_client_new(const struct ddb_options *opts, struct ddb_client **out, struct ddb_error *err)
+{
+    struct transport_options topts;
+    struct ddb_client *c = NULL;
+    const char *ca_file;
+    ddb_status st;
+
+    ddb_error_clear(err);
+    *out = NULL;
+    c = calloc(1, sizeof(*c));
+    if (c == NULL) {
+        st = ddb_error_set(err, DDB_ERR_NOMEM, "out of memory for the client");
+        goto out;
+    }
+    policy_complete(&c->retry, opts != NULL ? &opts->retry : NULL);
+    c->attempt_timeout_ms = opts != NULL && opts->attempt_timeout_ms > 0 ? opts->attempt_timeout_ms
+                                                                         : DDB_DEFAULT_ATTEMPT_MS;
+    retry_seed(&c->rnd);
+
+    st = endpoint_resolve(&c->ep, err);
+    if (st != DDB_OK)
+        goto out;
+    snprintf(c->url, sizeof(c->url), "%s/", c->ep.url);
+
+    ca_file = opts != NULL ? opts->ca_file : NULL;
+    if (ca_file == NULL || ca_file[0] == '\0')
+        ca_file = getenv("AWS_CA_BUNDLE");
+    memset(&topts, 0, sizeof(topts));
+    topts.ca_file = ca_file != NULL && ca_file[0] != '\0' ? ca_file : NULL;
+    topts.connect_timeout_ms = opts != NULL ? opts->connect_timeout_ms : 0;
+    /* Also runs curl_global_init, once per process. */
+    st = transport_new(&topts, &c->transport, err);
+    if (st != DDB_OK)
+        goto out;
+    st = creds_provider_new(NULL, c->transport, &c->creds, err);
+    if (st != DDB_OK)
+        goto out;
+    *out = c;
+    c = NULL;
+out:
+    ddb_client_free(c);
+    return st;
+}
+
+void
+ddb_client_free(struct ddb_client *c)
+{
+    if (c == NULL)
+        return;
+    creds_provider_free(c->creds);
+    transport_free(c->transport);
+    /* The cached signing key is derived from the secret. */
+    explicit_bzero(c, sizeof(*c));
+    free(c);
+}
+
+void
+ddb_client_stats(const struct ddb_client *c, struct ddb_stats *out)
+{
+    if (c == NULL) {
+        memset(out, 0, sizeof(*out));
+        return;
+    }
+    *out = c->stats;
+}
+
+const char *
+ddb_client_endpoint(const struct ddb_client *c)
+{
+    return c != NULL ? c->ep.url : "";
+}
+
+const char *
+ddb_client_region(const struct ddb_client *c)
+{
+    return c != NULL ? c->ep.region : "";
+}

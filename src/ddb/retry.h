@@ -11,7 +11,9 @@ struct retry_policy {
     long total_ms;        /* the whole call, retries and waits included, ends by then */
 };
 
-/* The defaults: 10 attempts (DynamoDB's legacy SDK figure), 25 ms base, 2 s cap, 20 s total. */
+/* The defaults: 10 attempts (botocore's legacy DynamoDB figure), 25 ms base (the DynamoDB
+ * base of botocore's standard mode and the Java SDK; legacy botocore waits 50 ms, 100 ms, ...
+ * without jitter), 2 s cap, 20 s total. */
 void retry_policy_default(struct retry_policy *p);
 
 /* Delay before retry number `retry` (1 for the first retry): a uniformly random value in

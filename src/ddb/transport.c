@@ -1,2 +1,675 @@
-/* placeholder */
-typedef int savealife_placeholder_transport;
+/* HTTP transport: a per-process pool of kept-alive libcurl easy handles.
+ *
+ * Per-process singleton: curl_global_init runs once per process, guarded by pthread_once,
+ * the first time transport_new (and so ddb_client_new) is called. It is never undone; the
+ * process keeps curl's global state until exit. Handles are made on first use and belong to
+ * the process that made them: a transport is created after fork and never used across one. */
+#include "ddb/transport.h"
+
+#include <limits.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include <curl/curl.h>
+#include <zlib.h>
+
+/* A broken or hostile server must not be able to make a worker allocate without bound. */
+#define TRANSPORT_MAX_BODY (16UL * 1024 * 1024)
+#define TRANSPORT_DEFAULT_CONNECT_MS 3000L
+#define TRANSPORT_DEFAULT_MAX_IDLE_S 4L
+#define TRANSPORT_DEFAULT_PARALLEL 4
+#define TRANSPORT_MAX_PARALLEL 64
+
+/* What one response leaves behind while curl receives it. */
+struct sink {
+    char *buf;
+    size_t len;
+    size_t cap;
+    int overflow;      /* the body went over TRANSPORT_MAX_BODY */
+    int has_crc32;     /* x-amz-crc32 seen */
+    int crc32_invalid; /* ... but not a decimal 32-bit number */
+    uint32_t crc32;
+    char request_id[128];
+};
+
+/* One pooled easy handle with what must outlive a setopt: the error buffer and headers. */
+struct conn {
+    CURL *easy;
+    struct curl_slist *headers;
+    char errbuf[CURL_ERROR_SIZE];
+    struct sink sink;
+};
+
+struct transport {
+    pid_t owner;
+    char *ca_file;
+    long connect_timeout_ms;
+    long max_idle_s;
+    int parallel;
+    struct conn slots[2]; /* TRANSPORT_SLOT_DDB, TRANSPORT_SLOT_IMDS */
+    struct conn *par;     /* `parallel` handles, driven through multi */
+    CURLM *multi;
+};
+
+static pthread_once_t global_once = PTHREAD_ONCE_INIT;
+static CURLcode global_result = CURLE_FAILED_INIT;
+
+static void
+global_init(void)
+{
+    global_result = curl_global_init(CURL_GLOBAL_DEFAULT);
+}
+
+static void
+sink_reset(struct sink *s)
+{
+    free(s->buf);
+    memset(s, 0, sizeof(*s));
+}
+
+static size_t
+sink_write(char *data, size_t size, size_t nmemb, void *userdata)
+{
+    struct sink *s = userdata;
+    size_t n = size * nmemb;
+
+    if (n > TRANSPORT_MAX_BODY - s->len) {
+        s->overflow = 1;
+        return 0; /* curl aborts the transfer with CURLE_WRITE_ERROR */
+    }
+    /* +1: room for the terminating NUL handed to the caller. */
+    if (s->len + n + 1 > s->cap) {
+        size_t cap = s->cap ? s->cap : 4096;
+        char *buf;
+
+        while (cap < s->len + n + 1)
+            cap *= 2;
+        buf = realloc(s->buf, cap);
+        if (buf == NULL)
+            return 0;
+        s->buf = buf;
+        s->cap = cap;
+    }
+    memcpy(s->buf + s->len, data, n);
+    s->len += n;
+    return n;
+}
+
+/* Whether the header line's name is `name` (case-insensitive); *value is then its value,
+ * trimmed of blanks and the line end, and *vlen its length. */
+static int
+header_match(const char *line, size_t len, const char *name, const char **value, size_t *vlen)
+{
+    size_t nlen = strlen(name);
+    const char *v, *end;
+
+    if (len <= nlen || line[nlen] != ':' || strncasecmp(line, name, nlen) != 0)
+        return 0;
+    v = line + nlen + 1;
+    end = line + len;
+    while (v < end && (*v == ' ' || *v == '\t'))
+        v++;
+    while (end > v && (end[-1] == '\r' || end[-1] == '\n' || end[-1] == ' ' || end[-1] == '\t'))
+        end--;
+    *value = v;
+    *vlen = (size_t)(end - v);
+    return 1;
+}
+
+/* Strict decimal uint32: digits only, no sign, no overflow. */
+static int
+parse_u32(const char *v, size_t len, uint32_t *out)
+{
+    uint64_t x = 0;
+
+    if (len == 0 || len > 10)
+        return -1;
+    for (size_t i = 0; i < len; i++) {
+        if (v[i] < '0' || v[i] > '9')
+            return -1;
+        x = x * 10 + (uint64_t)(v[i] - '0');
+    }
+    if (x > UINT32_MAX)
+        return -1;
+    *out = (uint32_t)x;
+    return 0;
+}
+
+static size_t
+sink_header(char *line, size_t size, size_t nitems, void *userdata)
+{
+    struct sink *s = userdata;
+    size_t len = size * nitems;
+    const char *v;
+    size_t vlen;
+
+    /* A status line starts a new response (an interim 1xx): forget the headers before it. */
+    if (len >= 5 && strncmp(line, "HTTP/", 5) == 0) {
+        s->has_crc32 = 0;
+        s->crc32_invalid = 0;
+        s->crc32 = 0;
+        s->request_id[0] = '\0';
+    } else if (header_match(line, len, "x-amz-crc32", &v, &vlen)) {
+        s->has_crc32 = 1;
+        s->crc32_invalid = parse_u32(v, vlen, &s->crc32) != 0;
+    } else if (header_match(line, len, "x-amzn-requestid", &v, &vlen)) {
+        if (vlen >= sizeof(s->request_id))
+            vlen = sizeof(s->request_id) - 1;
+        memcpy(s->request_id, v, vlen);
+        s->request_id[vlen] = '\0';
+    }
+    return len;
+}
+
+static int
+has_header(const struct transport_request *req, const char *name)
+{
+    size_t nlen = strlen(name);
+
+    for (size_t i = 0; i < req->nheaders; i++)
+        if (strncasecmp(req->headers[i], name, nlen) == 0 && req->headers[i][nlen] == ':')
+            return 1;
+    return 0;
+}
+
+/* The header list for one request: the caller's lines as given, then removals of curl's own
+ * defaults we do not want (Expect: 100-continue costs a round trip; Accept and the form
+ * Content-Type are not ours to send). */
+static ddb_status
+build_headers(const struct transport_request *req, struct curl_slist **out, struct ddb_error *err)
+{
+    struct curl_slist *list = NULL, *next;
+    ddb_status st = DDB_OK;
+    const char *extra[3];
+    size_t nextra = 0;
+
+    extra[nextra++] = "Expect:";
+    if (!has_header(req, "Accept"))
+        extra[nextra++] = "Accept:";
+    if (!has_header(req, "Content-Type"))
+        extra[nextra++] = "Content-Type:";
+
+    for (size_t i = 0; i < req->nheaders + nextra; i++) {
+        const char *h = i < req->nheaders ? req->headers[i] : extra[i - req->nheaders];
+
+        /* A line break in a header would let a value forge headers of its own. */
+        if (h == NULL || strpbrk(h, "\r\n") != NULL) {
+            st = ddb_error_set(err, DDB_ERR_INVALID, "transport: header %zu is malformed", i);
+            goto out;
+        }
+        next = curl_slist_append(list, h);
+        if (next == NULL) {
+            st = ddb_error_set(err, DDB_ERR_NOMEM, "transport: out of memory for headers");
+            goto out;
+        }
+        list = next;
+    }
+    *out = list;
+    list = NULL;
+out:
+    curl_slist_free_all(list);
+    return st;
+}
+
+static ddb_status
+conn_open(struct conn *c, struct ddb_error *err)
+{
+    if (c->easy != NULL)
+        return DDB_OK;
+    c->easy = curl_easy_init();
+    if (c->easy == NULL)
+        return ddb_error_set(err, DDB_ERR_NOMEM, "transport: curl_easy_init failed");
+    return DDB_OK;
+}
+
+/* Sets every option of one request on a (reset) handle. Reset keeps the live connections,
+ * so nothing of the previous request leaks into this one but its kept-alive socket. */
+static ddb_status
+conn_prepare(struct transport *t, struct conn *c, const struct transport_request *req,
+             struct ddb_error *err)
+{
+    CURL *h;
+    CURLcode rc = CURLE_OK;
+    ddb_status st;
+
+    if (req->method == NULL || req->url == NULL || (req->nheaders > 0 && req->headers == NULL))
+        return ddb_error_set(err, DDB_ERR_INVALID, "transport: request without method or URL");
+    if (t->owner != getpid())
+        return ddb_error_set(err, DDB_ERR_TRANSPORT,
+                             "transport: created in process %ld, used in %ld (create it after "
+                             "fork)",
+                             (long)t->owner, (long)getpid());
+    st = conn_open(c, err);
+    if (st != DDB_OK)
+        return st;
+    h = c->easy;
+    curl_easy_reset(h);
+    curl_slist_free_all(c->headers);
+    c->headers = NULL;
+    sink_reset(&c->sink);
+    c->errbuf[0] = '\0';
+
+    st = build_headers(req, &c->headers, err);
+    if (st != DDB_OK)
+        return st;
+
+#define SET(opt, val)                                                                              \
+    do {                                                                                           \
+        rc = curl_easy_setopt(h, opt, val);                                                        \
+        if (rc != CURLE_OK)                                                                        \
+            goto out;                                                                              \
+    } while (0)
+
+    SET(CURLOPT_ERRORBUFFER, c->errbuf);
+    SET(CURLOPT_NOSIGNAL, 1L);
+    SET(CURLOPT_URL, req->url);
+#if LIBCURL_VERSION_NUM >= 0x075500
+    SET(CURLOPT_PROTOCOLS_STR, "http,https");
+    SET(CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+#else
+    SET(CURLOPT_PROTOCOLS, (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
+    SET(CURLOPT_REDIR_PROTOCOLS, (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
+#endif
+    SET(CURLOPT_FOLLOWLOCATION, 0L);
+    /* Straight to the endpoint: a proxy from the environment must not see our requests, and
+     * the metadata service must never be reached through one. */
+    SET(CURLOPT_PROXY, "");
+    SET(CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_1_1);
+    SET(CURLOPT_CONNECTTIMEOUT_MS, t->connect_timeout_ms);
+    SET(CURLOPT_TIMEOUT_MS, req->timeout_ms > 0 ? req->timeout_ms : 0L);
+    SET(CURLOPT_MAXAGE_CONN, t->max_idle_s);
+    SET(CURLOPT_TCP_KEEPALIVE, 1L);
+    SET(CURLOPT_TCP_KEEPIDLE, 30L);
+    SET(CURLOPT_TCP_KEEPINTVL, 10L);
+    SET(CURLOPT_TCP_NODELAY, 1L);
+    SET(CURLOPT_SSL_VERIFYPEER, 1L);
+    SET(CURLOPT_SSL_VERIFYHOST, 2L);
+    if (t->ca_file != NULL)
+        SET(CURLOPT_CAINFO, t->ca_file);
+    /* The CRC32 covers the bytes as sent: no Accept-Encoding, no decoding. */
+    SET(CURLOPT_HTTP_CONTENT_DECODING, 0L);
+    SET(CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)TRANSPORT_MAX_BODY);
+#ifdef SAVEALIFE_VERSION
+    SET(CURLOPT_USERAGENT, "savealife/" SAVEALIFE_VERSION);
+#endif
+    SET(CURLOPT_HTTPHEADER, c->headers);
+    SET(CURLOPT_WRITEFUNCTION, sink_write);
+    SET(CURLOPT_WRITEDATA, &c->sink);
+    SET(CURLOPT_HEADERFUNCTION, sink_header);
+    SET(CURLOPT_HEADERDATA, &c->sink);
+
+    if (strcmp(req->method, "GET") == 0) {
+        SET(CURLOPT_HTTPGET, 1L);
+    } else {
+        /* POSTFIELDS sends body_len bytes as is, with Content-Length; other methods keep the
+         * body and change the request line only. */
+        SET(CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)req->body_len);
+        SET(CURLOPT_POSTFIELDS, req->body != NULL ? (const char *)req->body : "");
+        if (strcmp(req->method, "POST") != 0)
+            SET(CURLOPT_CUSTOMREQUEST, req->method);
+    }
+#undef SET
+
+out:
+    if (rc != CURLE_OK)
+        return ddb_error_set(err, rc == CURLE_OUT_OF_MEMORY ? DDB_ERR_NOMEM : DDB_ERR_TRANSPORT,
+                             "transport: curl option rejected: %s", curl_easy_strerror(rc));
+    return DDB_OK;
+}
+
+static ddb_status
+map_curl_error(struct conn *c, CURLcode rc, const struct transport_request *req,
+               struct ddb_error *err)
+{
+    const char *why = c->errbuf[0] != '\0' ? c->errbuf : curl_easy_strerror(rc);
+
+    switch (rc) {
+    case CURLE_COULDNT_RESOLVE_HOST:
+    case CURLE_COULDNT_RESOLVE_PROXY:
+    case CURLE_COULDNT_CONNECT:
+        return ddb_error_set(err, DDB_ERR_CONNECT, "could not connect to %s: %s", req->url, why);
+    case CURLE_OPERATION_TIMEDOUT:
+        return ddb_error_set(err, DDB_ERR_TIMEOUT, "request to %s timed out: %s", req->url, why);
+    case CURLE_PEER_FAILED_VERIFICATION: /* also CURLE_SSL_CACERT */
+    case CURLE_SSL_CACERT_BADFILE:
+    case CURLE_SSL_ISSUER_ERROR:
+    case CURLE_SSL_INVALIDCERTSTATUS:
+    case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
+    case CURLE_SSL_CRL_BADFILE:
+        return ddb_error_set(err, DDB_ERR_TLS,
+                             "TLS: the certificate of %s could not be verified: %s", req->url, why);
+    case CURLE_SSL_CONNECT_ERROR:
+    case CURLE_SSL_CERTPROBLEM:
+    case CURLE_SSL_CIPHER:
+        return ddb_error_set(err, DDB_ERR_TLS,
+                             "TLS handshake with %s failed, the certificate could not be "
+                             "verified: %s",
+                             req->url, why);
+    case CURLE_OUT_OF_MEMORY:
+        return ddb_error_set(err, DDB_ERR_NOMEM, "transport: out of memory");
+    case CURLE_WRITE_ERROR:
+    case CURLE_FILESIZE_EXCEEDED:
+        if (c->sink.overflow || rc == CURLE_FILESIZE_EXCEEDED)
+            return ddb_error_set(err, DDB_ERR_TRANSPORT,
+                                 "response from %s is larger than %lu bytes", req->url,
+                                 TRANSPORT_MAX_BODY);
+        return ddb_error_set(err, DDB_ERR_NOMEM, "transport: out of memory for the response");
+    default:
+        return ddb_error_set(err, DDB_ERR_TRANSPORT, "request to %s failed: %s", req->url, why);
+    }
+}
+
+/* Turns a finished transfer into resp/err as transport_perform promises. */
+static ddb_status
+conn_finish(struct conn *c, CURLcode rc, const struct transport_request *req,
+            struct transport_response *resp, struct ddb_error *err)
+{
+    struct sink *s = &c->sink;
+    long status = 0;
+    ddb_status st = DDB_OK;
+
+    memset(resp, 0, sizeof(*resp));
+    curl_slist_free_all(c->headers);
+    c->headers = NULL;
+    if (rc != CURLE_OK) {
+        st = map_curl_error(c, rc, req, err);
+        goto out;
+    }
+    if (curl_easy_getinfo(c->easy, CURLINFO_RESPONSE_CODE, &status) != CURLE_OK)
+        status = 0;
+    if (s->buf == NULL) {
+        /* An empty body is still handed over NUL-terminated. */
+        s->buf = malloc(1);
+        if (s->buf == NULL) {
+            st = ddb_error_set(err, DDB_ERR_NOMEM, "transport: out of memory");
+            goto out;
+        }
+    }
+    s->buf[s->len] = '\0';
+    resp->status = status;
+    resp->body = s->buf;
+    resp->body_len = s->len;
+    resp->has_crc32 = s->has_crc32;
+    resp->crc32 = s->crc32;
+    memcpy(resp->request_id, s->request_id, sizeof(resp->request_id));
+    s->buf = NULL;
+
+    if (s->has_crc32) {
+        uint32_t got = (uint32_t)crc32(0L, (const Bytef *)resp->body, (uInt)resp->body_len);
+
+        if (s->crc32_invalid)
+            st =
+                ddb_error_set(err, DDB_ERR_CRC32, "malformed x-amz-crc32 header from %s", req->url);
+        else if (got != s->crc32)
+            st = ddb_error_set(err, DDB_ERR_CRC32,
+                               "x-amz-crc32 mismatch from %s: header %lu, body %lu (%zu bytes)",
+                               req->url, (unsigned long)s->crc32, (unsigned long)got,
+                               resp->body_len);
+        if (st != DDB_OK)
+            err->http_status = (int)status;
+    }
+out:
+    sink_reset(s);
+    return st;
+}
+
+ddb_status
+transport_new(const struct transport_options *opts, struct transport **out, struct ddb_error *err)
+{
+    struct transport *t = NULL;
+    ddb_status st = DDB_OK;
+
+    *out = NULL;
+    if (pthread_once(&global_once, global_init) != 0 || global_result != CURLE_OK) {
+        st = ddb_error_set(err, DDB_ERR_TRANSPORT, "transport: curl_global_init failed: %s",
+                           curl_easy_strerror(global_result));
+        goto out;
+    }
+    t = calloc(1, sizeof(*t));
+    if (t == NULL) {
+        st = ddb_error_set(err, DDB_ERR_NOMEM, "transport: out of memory");
+        goto out;
+    }
+    t->owner = getpid();
+    t->connect_timeout_ms = TRANSPORT_DEFAULT_CONNECT_MS;
+    t->max_idle_s = TRANSPORT_DEFAULT_MAX_IDLE_S;
+    t->parallel = TRANSPORT_DEFAULT_PARALLEL;
+    if (opts != NULL) {
+        if (opts->connect_timeout_ms > 0)
+            t->connect_timeout_ms = opts->connect_timeout_ms;
+        if (opts->max_idle_s > 0)
+            t->max_idle_s = opts->max_idle_s;
+        if (opts->parallel > 0)
+            t->parallel =
+                opts->parallel < TRANSPORT_MAX_PARALLEL ? opts->parallel : TRANSPORT_MAX_PARALLEL;
+        if (opts->ca_file != NULL && opts->ca_file[0] != '\0') {
+            t->ca_file = strdup(opts->ca_file);
+            if (t->ca_file == NULL) {
+                st = ddb_error_set(err, DDB_ERR_NOMEM, "transport: out of memory");
+                goto out;
+            }
+        }
+    }
+    t->par = calloc((size_t)t->parallel, sizeof(*t->par));
+    if (t->par == NULL) {
+        st = ddb_error_set(err, DDB_ERR_NOMEM, "transport: out of memory");
+        goto out;
+    }
+    *out = t;
+    t = NULL;
+out:
+    transport_free(t);
+    return st;
+}
+
+ddb_status
+transport_perform(struct transport *t, const struct transport_request *req,
+                  struct transport_response *resp, struct ddb_error *err)
+{
+    struct conn *c;
+    ddb_status st;
+
+    memset(resp, 0, sizeof(*resp));
+    ddb_error_clear(err);
+    if (req->slot != TRANSPORT_SLOT_DDB && req->slot != TRANSPORT_SLOT_IMDS)
+        return ddb_error_set(err, DDB_ERR_INVALID, "transport: no such slot %d", (int)req->slot);
+    c = &t->slots[req->slot];
+    st = conn_prepare(t, c, req, err);
+    if (st != DDB_OK) {
+        curl_slist_free_all(c->headers);
+        c->headers = NULL;
+        return st;
+    }
+    return conn_finish(c, curl_easy_perform(c->easy), req, resp, err);
+}
+
+/* Starts request i on parallel handle slot k. */
+static ddb_status
+parallel_start(struct transport *t, int k, const struct transport_request *req,
+               struct ddb_error *err)
+{
+    struct conn *c = &t->par[k];
+    CURLMcode mc;
+    ddb_status st;
+
+    st = conn_prepare(t, c, req, err);
+    if (st != DDB_OK)
+        goto out;
+    /* Private data: which handle this is, to find it again when it is done. */
+    if (curl_easy_setopt(c->easy, CURLOPT_PRIVATE, (void *)&t->par[k]) != CURLE_OK) {
+        st = ddb_error_set(err, DDB_ERR_TRANSPORT, "transport: CURLOPT_PRIVATE rejected");
+        goto out;
+    }
+    mc = curl_multi_add_handle(t->multi, c->easy);
+    if (mc != CURLM_OK)
+        st = ddb_error_set(err, mc == CURLM_OUT_OF_MEMORY ? DDB_ERR_NOMEM : DDB_ERR_TRANSPORT,
+                           "transport: curl_multi_add_handle: %s", curl_multi_strerror(mc));
+out:
+    if (st != DDB_OK) {
+        curl_slist_free_all(c->headers);
+        c->headers = NULL;
+    }
+    return st;
+}
+
+ddb_status
+transport_perform_parallel(struct transport *t, const struct transport_request *reqs, size_t n,
+                           struct transport_response *resps, ddb_status *results,
+                           struct ddb_error *errs)
+{
+    size_t *running = NULL; /* per parallel handle: the request it carries, or SIZE_MAX */
+    size_t next = 0, active = 0;
+    ddb_status st = DDB_OK;
+    struct ddb_error local;
+    CURLMcode mc;
+
+    for (size_t i = 0; i < n; i++) {
+        memset(&resps[i], 0, sizeof(resps[i]));
+        ddb_error_clear(&errs[i]);
+        results[i] = DDB_OK;
+    }
+    if (n == 0)
+        return DDB_OK;
+    ddb_error_clear(&local);
+    if (t->owner != getpid()) {
+        st = ddb_error_set(&local, DDB_ERR_TRANSPORT, "transport: used across fork");
+        goto fail_all;
+    }
+    if (t->multi == NULL) {
+        t->multi = curl_multi_init();
+        if (t->multi == NULL) {
+            st = ddb_error_set(&local, DDB_ERR_NOMEM, "transport: curl_multi_init failed");
+            goto fail_all;
+        }
+    }
+    running = malloc((size_t)t->parallel * sizeof(*running));
+    if (running == NULL) {
+        st = ddb_error_set(&local, DDB_ERR_NOMEM, "transport: out of memory");
+        goto fail_all;
+    }
+    for (int k = 0; k < t->parallel; k++)
+        running[k] = SIZE_MAX;
+
+    for (;;) {
+        int still = 0, queued;
+        CURLMsg *msg;
+
+        /* Fill every idle handle with the next request; a request that cannot even start
+         * fails on its own. */
+        for (int k = 0; k < t->parallel && next < n; k++) {
+            if (running[k] != SIZE_MAX)
+                continue;
+            results[next] = parallel_start(t, k, &reqs[next], &errs[next]);
+            if (results[next] == DDB_OK) {
+                running[k] = next;
+                active++;
+            }
+            next++;
+        }
+        if (active == 0 && next >= n)
+            break;
+        if (active == 0)
+            continue;
+
+        mc = curl_multi_perform(t->multi, &still);
+        if (mc != CURLM_OK)
+            goto multi_failed;
+        while ((msg = curl_multi_info_read(t->multi, &queued)) != NULL) {
+            struct conn *c = NULL;
+            int k;
+
+            if (msg->msg != CURLMSG_DONE)
+                continue;
+            if (curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&c) != CURLE_OK ||
+                c == NULL) {
+                mc = CURLM_INTERNAL_ERROR;
+                goto multi_failed;
+            }
+            k = (int)(c - t->par);
+            mc = curl_multi_remove_handle(t->multi, c->easy);
+            if (mc != CURLM_OK)
+                goto multi_failed;
+            results[running[k]] = conn_finish(c, msg->data.result, &reqs[running[k]],
+                                              &resps[running[k]], &errs[running[k]]);
+            running[k] = SIZE_MAX;
+            active--;
+        }
+        if (active > 0 && still > 0) {
+            /* Every transfer has its own timeout, so this loop ends; poll just waits. */
+            mc = curl_multi_poll(t->multi, NULL, 0, 1000, NULL);
+            if (mc != CURLM_OK)
+                goto multi_failed;
+        }
+    }
+    goto out;
+
+multi_failed:
+    st = ddb_error_set(&local, DDB_ERR_TRANSPORT, "transport: curl multi failed: %s",
+                       curl_multi_strerror(mc));
+    /* Whatever is still on the multi handle is abandoned and its requests failed. */
+    for (int k = 0; k < t->parallel; k++) {
+        if (running[k] == SIZE_MAX)
+            continue;
+        curl_multi_remove_handle(t->multi, t->par[k].easy);
+        curl_slist_free_all(t->par[k].headers);
+        t->par[k].headers = NULL;
+        sink_reset(&t->par[k].sink);
+        results[running[k]] = st;
+        errs[running[k]] = local;
+        running[k] = SIZE_MAX;
+    }
+    for (; next < n; next++) {
+        results[next] = st;
+        errs[next] = local;
+    }
+    goto out;
+
+fail_all:
+    for (size_t i = 0; i < n; i++) {
+        results[i] = st;
+        errs[i] = local;
+    }
+out:
+    free(running);
+    return st;
+}
+
+void
+transport_response_free(struct transport_response *resp)
+{
+    if (resp == NULL)
+        return;
+    free(resp->body);
+    memset(resp, 0, sizeof(*resp));
+}
+
+static void
+conn_close(struct conn *c)
+{
+    if (c->easy != NULL)
+        curl_easy_cleanup(c->easy);
+    curl_slist_free_all(c->headers);
+    sink_reset(&c->sink);
+    memset(c, 0, sizeof(*c));
+}
+
+void
+transport_free(struct transport *t)
+{
+    if (t == NULL)
+        return;
+    /* Handles are off the multi handle between calls; clean them before the multi. */
+    if (t->par != NULL)
+        for (int k = 0; k < t->parallel; k++)
+            conn_close(&t->par[k]);
+    if (t->multi != NULL)
+        curl_multi_cleanup(t->multi);
+    conn_close(&t->slots[TRANSPORT_SLOT_DDB]);
+    conn_close(&t->slots[TRANSPORT_SLOT_IMDS]);
+    free(t->par);
+    free(t->ca_file);
+    free(t);
+}
