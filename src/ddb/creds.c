@@ -6,6 +6,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <limits.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -60,6 +61,18 @@ copy_field(char *dst, size_t size, const char *src)
         return 0;
     memcpy(dst, src, n + 1);
     return 1;
+}
+
+/* Formats a note for a later message; truncation is fine, it is only shown to people. */
+static void __attribute__((format(printf, 3, 4)))
+note_set(char *buf, size_t size, const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    if (vsnprintf(buf, size, fmt, ap) < 0 && size > 0)
+        buf[0] = '\0';
+    va_end(ap);
 }
 
 static char *
@@ -332,7 +345,7 @@ file_source(struct creds *out, int *found, char *why, size_t why_size, struct dd
     if (path == NULL) {
         home = env_nonempty("HOME");
         if (home == NULL) {
-            snprintf(why, why_size, "no shared credentials file (HOME is not set)");
+            note_set(why, why_size, "no shared credentials file (HOME is not set)");
             return DDB_OK;
         }
         n = snprintf(buf, sizeof(buf), "%s/.aws/credentials", home);
@@ -361,13 +374,13 @@ file_source(struct creds *out, int *found, char *why, size_t why_size, struct dd
         *found = 1;
         break;
     case FILE_NO_FILE:
-        snprintf(why, why_size, "no file %s", path);
+        note_set(why, why_size, "no file %s", path);
         break;
     case FILE_NO_PROFILE:
-        snprintf(why, why_size, "no profile [default] in %s", path);
+        note_set(why, why_size, "no profile [default] in %s", path);
         break;
     case FILE_NO_KEYS:
-        snprintf(why, why_size, "no keys in profile [default] of %s", path);
+        note_set(why, why_size, "no keys in profile [default] of %s", path);
         break;
     }
     return DDB_OK;
@@ -546,7 +559,8 @@ json_take(struct json_object *doc, const char *name, char *dst, size_t size)
     return 1;
 }
 
-/* Parses {Code, AccessKeyId, SecretAccessKey, Token, Expiration}. Never echoes the body. */
+/* Parses {Code, AccessKeyId, SecretAccessKey, Token, Expiration}. Never echoes the body.
+ * json-c's tokener keeps scratch copies we cannot reach; the strings we can, we wipe. */
 static ddb_status
 imds_parse(const char *body, size_t len, const char *role, struct creds *out, struct ddb_error *err)
 {
@@ -795,6 +809,8 @@ creds_provider_get(struct creds_provider *p, struct creds *out, struct ddb_error
 
     if (p == NULL || out == NULL)
         return ddb_error_set(err, DDB_ERR_INVALID, "creds_provider_get: NULL argument");
+    if (err != NULL)
+        err->http_status = 0; /* set below only when the metadata service answered */
     /* Keys from the environment or a file do not change while we run (a worker is replaced
      * after max_requests anyway): read once, then served from memory. */
     if (p->have && !p->from_imds) {

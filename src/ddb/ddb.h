@@ -31,7 +31,7 @@ struct ddb_stats {
 };
 
 /* Resolves region, endpoint and credentials source from the environment and creates the
- * transport. Nothing is sent. */
+ * transport (which initialises libcurl once per process). Nothing is sent. */
 ddb_status ddb_client_new(const struct ddb_options *opts, struct ddb_client **out,
                           struct ddb_error *err);
 

@@ -261,8 +261,13 @@ done:
 }
 
 /* Runs rounds until nothing is pending. Within a round, waves of up to BATCH_WAVE_MAX chunks
- * go out one after the other. Between rounds with leftovers, a backoff from the default
- * retry policy (the client's own policy is not exposed); its total_ms bounds the batch. */
+ * go out one after the other. Before a round that re-sends leftovers comes a backoff from
+ * the default retry policy (the client's own policy is not exposed): it grows with each
+ * round in a row that got nothing done, and starts small again after one that made
+ * progress, because leftovers are also how DynamoDB cuts an answer at its size limit, with
+ * no throttling involved. The policy's total_ms bounds a stall: a batch that made no
+ * progress for that long ends with DDB_ERR_THROTTLED; one still moving goes on (at most one
+ * round per request, since each such round gets at least one done). */
 static ddb_status
 batch_run(struct ddb_client *c, const struct batch_op *op, json_object *input,
           struct ddb_error *err)
@@ -272,7 +277,7 @@ batch_run(struct ddb_client *c, const struct batch_op *op, json_object *input,
     json_object *pending = NULL, *leftovers = NULL;
     size_t total = json_object_array_length(input);
     ddb_status st = DDB_OK;
-    int retry = 0;
+    int stalled = 0, rounds = 0;
 
     retry_policy_default(&policy);
     retry_seed(&rnd);
@@ -287,6 +292,7 @@ batch_run(struct ddb_client *c, const struct batch_op *op, json_object *input,
             st = ddb_error_set(err, DDB_ERR_NOMEM, "out of memory in a batch");
             goto done;
         }
+        rounds++;
         for (size_t from = 0; from < n; from += wave)
             if ((st = batch_wave(c, op, pending, from, n - from < wave ? n - from : wave, leftovers,
                                  err)) != DDB_OK) {
@@ -297,22 +303,28 @@ batch_run(struct ddb_client *c, const struct batch_op *op, json_object *input,
                          " (%zu of %zu requests may not have been processed)", left, total);
                 goto done;
             }
+        size_t left = json_object_array_length(leftovers);
         json_object_put(pending);
         pending = leftovers;
         leftovers = NULL;
-        if (json_object_array_length(pending) == 0)
+        if (left == 0)
             break;
 
-        long wait = retry_backoff_ms(&policy, ++retry, &rnd);
+        if (left < n) {
+            stalled = 1;
+            deadline = batch_now_ms() + policy.total_ms;
+        } else {
+            stalled++;
+        }
+        long wait = retry_backoff_ms(&policy, stalled, &rnd);
         if (batch_now_ms() + wait >= deadline) {
             st = ddb_error_set(err, DDB_ERR_THROTTLED,
                                "%s: %zu of %zu requests still unprocessed after %d rounds",
-                               op->operation, json_object_array_length(pending), total, retry);
+                               op->operation, left, total, rounds);
             goto done;
         }
         batch_sleep_ms(wait);
     }
-    err->attempts = retry + 1;
 done:
     json_object_put(leftovers);
     json_object_put(pending);
@@ -526,7 +538,10 @@ done:
 
 /* Two equal keys in one BatchGetItem are a ValidationException. We drop repeats instead of
  * rejecting: the answer is a set of items anyway, so asking twice means the same as once,
- * and callers passing ids from users need not dedupe first. Keys are checked here too. */
+ * and callers passing ids from users need not dedupe first. Numbers equal in value count as
+ * one key: dynalite rejects "1" with "1.0" as duplicates, DynamoDB Local accepts them and
+ * answers the item twice; either way the caller would not get a set. Keys are checked here
+ * too. */
 static ddb_status
 batch_unique_keys(json_object *keys, json_object **out, struct ddb_error *err)
 {

@@ -304,37 +304,33 @@ done:
     return st;
 }
 
+/* Whether member `name` of obj is the string `want`; anything else (absent, null, another
+ * type) is not. */
+static int
+ops_member_is(json_object *obj, const char *name, const char *want)
+{
+    json_object *v = NULL;
+
+    return json_object_object_get_ex(obj, name, &v) && json_object_is_type(v, json_type_string) &&
+           strcmp(json_object_get_string(v), want) == 0;
+}
+
 /* Whether a table description says the table and each of its GSIs are ACTIVE. A missing
  * IndexStatus counts as not active: we keep polling rather than guess. */
 static int
 ops_table_active(json_object *desc)
 {
-    json_object *status = NULL, *gsis = NULL;
+    json_object *gsis = NULL;
 
-    if (!json_object_object_get_ex(desc, "TableStatus", &status) ||
-        strcmp(json_object_get_string(status), "ACTIVE") != 0)
+    if (!ops_member_is(desc, "TableStatus", "ACTIVE"))
         return 0;
     if (!json_object_object_get_ex(desc, "GlobalSecondaryIndexes", &gsis) ||
         !json_object_is_type(gsis, json_type_array))
         return 1;
-    for (size_t i = 0; i < json_object_array_length(gsis); i++) {
-        json_object *index_status = NULL;
-        json_object *gsi = json_object_array_get_idx(gsis, i);
-
-        if (!json_object_object_get_ex(gsi, "IndexStatus", &index_status) ||
-            strcmp(json_object_get_string(index_status), "ACTIVE") != 0)
+    for (size_t i = 0; i < json_object_array_length(gsis); i++)
+        if (!ops_member_is(json_object_array_get_idx(gsis, i), "IndexStatus", "ACTIVE"))
             return 0;
-    }
     return 1;
-}
-
-static int
-ops_table_deleting(json_object *desc)
-{
-    json_object *status = NULL;
-
-    return json_object_object_get_ex(desc, "TableStatus", &status) &&
-           strcmp(json_object_get_string(status), "DELETING") == 0;
 }
 
 /* The deadline is checked between polls: one DescribeTable in flight (bounded by the
@@ -363,7 +359,7 @@ ddb_wait_table_active(struct ddb_client *c, const char *table, long timeout_ms,
         st = ddb_describe_table(c, table, &desc, err);
         if (st == DDB_OK) {
             int active = ops_table_active(desc);
-            int deleting = ops_table_deleting(desc);
+            int deleting = ops_member_is(desc, "TableStatus", "DELETING");
 
             json_object_put(desc);
             if (active)

@@ -61,8 +61,12 @@ endpoint_parse_url(const char *url, struct endpoint *out, struct ddb_error *err)
     long port_num = 0;
     int tls;
     char host[sizeof(out->host)];
+    char host_hdr[sizeof(out->host)];
+    char full[sizeof(out->url)];
     int n;
 
+    if (out == NULL)
+        return ddb_error_set(err, DDB_ERR_INVALID, "endpoint_parse_url: NULL endpoint");
     if (url == NULL || url[0] == '\0')
         return ddb_error_set(err, DDB_ERR_CONFIG, "empty URL");
     /* Schemes are case-insensitive (RFC 3986 3.1); we write them back lower-cased. */
@@ -138,22 +142,24 @@ endpoint_parse_url(const char *url, struct endpoint *out, struct ddb_error *err)
     host[host_len] = '\0';
 
     if (port != NULL && port_num != (tls ? 443 : 80)) {
-        n = snprintf(out->host, sizeof(out->host), "%s:%ld", host, port_num);
-        if (n < 0 || (size_t)n >= sizeof(out->host))
+        n = snprintf(host_hdr, sizeof(host_hdr), "%s:%ld", host, port_num);
+        if (n < 0 || (size_t)n >= sizeof(host_hdr))
             return ddb_error_set(err, DDB_ERR_CONFIG, "malformed URL: host too long");
     } else {
-        n = snprintf(out->host, sizeof(out->host), "%s", host);
-        if (n < 0 || (size_t)n >= sizeof(out->host))
+        n = snprintf(host_hdr, sizeof(host_hdr), "%s", host);
+        if (n < 0 || (size_t)n >= sizeof(host_hdr))
             return ddb_error_set(err, DDB_ERR_CONFIG, "malformed URL: host too long");
     }
     /* The URL keeps an explicit default port as written; curl and the Host header agree. */
     if (port != NULL)
-        n = snprintf(out->url, sizeof(out->url), "%s://%s:%ld", tls ? "https" : "http", host,
-                     port_num);
+        n = snprintf(full, sizeof(full), "%s://%s:%ld", tls ? "https" : "http", host, port_num);
     else
-        n = snprintf(out->url, sizeof(out->url), "%s://%s", tls ? "https" : "http", host);
-    if (n < 0 || (size_t)n >= sizeof(out->url))
+        n = snprintf(full, sizeof(full), "%s://%s", tls ? "https" : "http", host);
+    if (n < 0 || (size_t)n >= sizeof(full))
         return ddb_error_set(err, DDB_ERR_CONFIG, "malformed URL: too long");
+    /* Written only on success: a caller's endpoint is never left half-changed. */
+    memcpy(out->url, full, sizeof(full));
+    memcpy(out->host, host_hdr, sizeof(host_hdr));
     out->tls = tls;
     return DDB_OK;
 }

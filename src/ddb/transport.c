@@ -16,8 +16,9 @@
 #include <curl/curl.h>
 #include <zlib.h>
 
-/* A broken or hostile server must not be able to make a worker allocate without bound. */
-#define TRANSPORT_MAX_BODY (16UL * 1024 * 1024)
+/* A broken or hostile server must not make a worker allocate without bound. BatchGetItem
+ * returns up to 16 MB of items, which its JSON (base64 binaries, type tags) can outgrow. */
+#define TRANSPORT_MAX_BODY (32UL * 1024 * 1024)
 #define TRANSPORT_DEFAULT_CONNECT_MS 3000L
 #define TRANSPORT_DEFAULT_MAX_IDLE_S 4L
 #define TRANSPORT_DEFAULT_PARALLEL 4
@@ -544,6 +545,13 @@ transport_perform_parallel(struct transport *t, const struct transport_request *
             st = ddb_error_set(&local, DDB_ERR_NOMEM, "transport: curl_multi_init failed");
             goto fail_all;
         }
+        /* The multi handle keeps the parallel connections between calls: one per handle. */
+        mc = curl_multi_setopt(t->multi, CURLMOPT_MAXCONNECTS, (long)t->parallel);
+        if (mc != CURLM_OK) {
+            st = ddb_error_set(&local, DDB_ERR_TRANSPORT, "transport: CURLMOPT_MAXCONNECTS: %s",
+                               curl_multi_strerror(mc));
+            goto fail_all;
+        }
     }
     running = malloc((size_t)t->parallel * sizeof(*running));
     if (running == NULL) {
@@ -613,7 +621,7 @@ multi_failed:
     for (int k = 0; k < t->parallel; k++) {
         if (running[k] == SIZE_MAX)
             continue;
-        curl_multi_remove_handle(t->multi, t->par[k].easy);
+        (void)curl_multi_remove_handle(t->multi, t->par[k].easy);
         curl_slist_free_all(t->par[k].headers);
         t->par[k].headers = NULL;
         sink_reset(&t->par[k].sink);
@@ -666,7 +674,7 @@ transport_free(struct transport *t)
         for (int k = 0; k < t->parallel; k++)
             conn_close(&t->par[k]);
     if (t->multi != NULL)
-        curl_multi_cleanup(t->multi);
+        (void)curl_multi_cleanup(t->multi);
     conn_close(&t->slots[TRANSPORT_SLOT_DDB]);
     conn_close(&t->slots[TRANSPORT_SLOT_IMDS]);
     free(t->par);

@@ -39,7 +39,8 @@ struct transport_response {
     char request_id[128]; /* x-amzn-RequestId, "" if absent */
 };
 
-/* Creates the pool; the handles are made lazily. */
+/* Creates the pool; the handles are made lazily. The first call in a process also runs
+ * curl_global_init (once, behind a pthread_once guard; never undone). */
 ddb_status transport_new(const struct transport_options *opts, struct transport **out,
                          struct ddb_error *err);
 

@@ -1,19 +1,468 @@
-#include "../lib/check_main.h"
+/* The client against a misbehaving DynamoDB (tests/tools/fault-server.js): what is retried
+ * is retried, what is not is not, and no call outlives its deadline. */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
 
-START_TEST(test_placeholder)
+#include <curl/curl.h>
+
+#include "../lib/check_main.h"
+#include "ddb/ddb.h"
+
+#define THROTTLE_BODY                                                                              \
+    "{\"status\":400,\"body\":{\"__type\":\"com.amazonaws.dynamodb.v20120810#"                     \
+    "ProvisionedThroughputExceededException\",\"message\":\"The level of configured provisioned "  \
+    "throughput for the table was exceeded.\"}}"
+#define ITEM_BODY "{\"status\":200,\"body\":{\"Item\":{\"id\":{\"S\":\"a\"}}}}"
+
+/* What the fault server counted since its scenario was set. */
+struct server_stats {
+    long requests;
+    long signed_requests;
+    long hung;
+};
+
+static const char *
+endpoint_url(void)
 {
-    ck_assert_msg(0, "not written yet");
+    const char *url = getenv("AWS_ENDPOINT_URL_DYNAMODB");
+
+    ck_assert_msg(url != NULL && url[0] != '\0',
+                  "AWS_ENDPOINT_URL_DYNAMODB is not set (run through faults.sh)");
+    /* Control traffic goes to the fault server only, never off this machine. */
+    ck_assert_msg(strncmp(url, "http://127.0.0.1:", 17) == 0, "not a loopback endpoint: %s", url);
+    return url;
+}
+
+static size_t
+collect(char *data, size_t size, size_t n, void *userdata)
+{
+    char *buf = userdata;
+    size_t have = strlen(buf), add = size * n;
+
+    if (have + add >= 4096)
+        return 0;
+    memcpy(buf + have, data, add);
+    buf[have + add] = '\0';
+    return add;
+}
+
+/* One request to the fault server's control endpoints; the answer's body lands in out. */
+static void
+control(const char *method, const char *path, const char *body, char out[4096])
+{
+    char url[256];
+    long status = 0;
+    CURL *h = curl_easy_init();
+    CURLcode rc;
+
+    ck_assert_ptr_nonnull(h);
+    snprintf(url, sizeof(url), "%s%s", endpoint_url(), path);
+    out[0] = '\0';
+    curl_easy_setopt(h, CURLOPT_URL, url);
+    curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, method);
+    if (body != NULL)
+        curl_easy_setopt(h, CURLOPT_POSTFIELDS, body);
+    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, collect);
+    curl_easy_setopt(h, CURLOPT_WRITEDATA, out);
+    curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, 5000L);
+    rc = curl_easy_perform(h);
+    curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
+    curl_easy_cleanup(h);
+    ck_assert_msg(rc == CURLE_OK && status == 200, "%s %s: curl %d, HTTP %ld: %s", method, path,
+                  (int)rc, status, out);
+}
+
+static void
+scenario(const char *json)
+{
+    char out[4096];
+
+    control("POST", "/_control/scenario", json, out);
+}
+
+static long
+stats_field(json_object *obj, const char *key)
+{
+    json_object *v;
+
+    ck_assert_msg(json_object_object_get_ex(obj, key, &v), "stats without %s", key);
+    return (long)json_object_get_int64(v);
+}
+
+static struct server_stats
+fetch_server_stats(void)
+{
+    struct server_stats s;
+    char out[4096];
+    json_object *obj;
+
+    control("GET", "/_control/stats", NULL, out);
+    obj = json_tokener_parse(out);
+    ck_assert_msg(obj != NULL, "stats are not JSON: %s", out);
+    s.requests = stats_field(obj, "requests");
+    s.signed_requests = stats_field(obj, "signed");
+    s.hung = stats_field(obj, "hung");
+    json_object_put(obj);
+    return s;
+}
+
+static long
+now_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* A small policy, so persistent failures end quickly. */
+static struct ddb_options
+small_policy(void)
+{
+    struct ddb_options o;
+
+    memset(&o, 0, sizeof(o));
+    o.retry.max_attempts = 4;
+    o.retry.base_ms = 10;
+    o.retry.cap_ms = 100;
+    o.retry.total_ms = 5000;
+    return o;
+}
+
+/* The outcome of one GetItem through a fresh client. */
+struct outcome {
+    ddb_status status;
+    struct ddb_error err;
+    struct ddb_stats stats;
+    json_object *response;
+    long elapsed_ms;
+};
+
+static struct outcome
+get_item(const struct ddb_options *opts)
+{
+    struct outcome o;
+    struct ddb_client *c = NULL;
+    struct ddb_error cerr;
+    json_object *req;
+    long t0;
+
+    memset(&o, 0, sizeof(o));
+    req = json_tokener_parse("{\"TableName\":\"things\",\"Key\":{\"id\":{\"S\":\"a\"}}}");
+    ck_assert_ptr_nonnull(req);
+    ck_assert_msg(ddb_client_new(opts, &c, &cerr) == DDB_OK, "client: %s", cerr.message);
+    t0 = now_ms();
+    o.status = ddb_call(c, "GetItem", req, &o.response, &o.err);
+    o.elapsed_ms = now_ms() - t0;
+    ddb_client_stats(c, &o.stats);
+    ddb_client_free(c);
+    json_object_put(req);
+    return o;
+}
+
+static void
+assert_item(const struct outcome *o)
+{
+    json_object *item, *id, *s;
+
+    ck_assert_msg(o->status == DDB_OK, "call failed: %s: %s", ddb_error_name(o->status),
+                  o->err.message);
+    ck_assert_ptr_nonnull(o->response);
+    ck_assert(json_object_object_get_ex(o->response, "Item", &item));
+    ck_assert(json_object_object_get_ex(item, "id", &id));
+    ck_assert(json_object_object_get_ex(id, "S", &s));
+    ck_assert_str_eq(json_object_get_string(s), "a");
+}
+
+static void
+assert_server_saw(long requests)
+{
+    struct server_stats s = fetch_server_stats();
+
+    ck_assert_msg(s.requests == requests, "the server saw %ld requests, want %ld", s.requests,
+                  requests);
+    ck_assert_msg(s.signed_requests == requests, "%ld of %ld requests were signed",
+                  s.signed_requests, s.requests);
+}
+
+START_TEST(throttle_is_retried)
+{
+    struct ddb_options opts = small_policy();
+    struct outcome o;
+
+    scenario("{\"responses\":[" THROTTLE_BODY "," THROTTLE_BODY "," ITEM_BODY "]}");
+    o = get_item(&opts);
+    assert_item(&o);
+    assert_server_saw(3);
+    ck_assert_int_eq(o.err.status, DDB_OK);
+    ck_assert_int_eq(o.err.attempts, 3);
+    ck_assert_uint_eq(o.stats.calls, 1);
+    ck_assert_uint_eq(o.stats.attempts, 3);
+    ck_assert_uint_eq(o.stats.retries, 2);
+    ck_assert_uint_eq(o.stats.throttles, 2);
+    json_object_put(o.response);
+}
+END_TEST
+
+START_TEST(crc_mismatch_is_retried)
+{
+    struct ddb_options opts = small_policy();
+    struct outcome o;
+
+    scenario("{\"responses\":[{\"status\":200,\"body\":{\"Item\":{\"id\":{\"S\":\"a\"}}},"
+             "\"crc32\":\"wrong\"}," ITEM_BODY "]}");
+    o = get_item(&opts);
+    assert_item(&o);
+    assert_server_saw(2);
+    ck_assert_int_eq(o.err.attempts, 2);
+    ck_assert_uint_eq(o.stats.retries, 1);
+    ck_assert_uint_eq(o.stats.throttles, 0);
+    json_object_put(o.response);
+}
+END_TEST
+
+START_TEST(crc_mismatch_persisting_fails)
+{
+    struct ddb_options opts = small_policy();
+    struct outcome o;
+
+    scenario("{\"default\":{\"status\":200,\"body\":{\"Item\":{}},\"crc32\":\"wrong\"}}");
+    o = get_item(&opts);
+    ck_assert_msg(o.status == DDB_ERR_CRC32, "got %s: %s", ddb_error_name(o.status), o.err.message);
+    ck_assert_ptr_null(o.response);
+    assert_server_saw(4);
+    ck_assert_int_eq(o.err.attempts, 4);
+}
+END_TEST
+
+START_TEST(validation_is_not_retried)
+{
+    struct ddb_options opts = small_policy();
+    struct outcome o;
+
+    scenario("{\"responses\":[{\"status\":400,\"body\":{\"__type\":\"com.amazon.coral.validate#"
+             "ValidationException\",\"message\":\"One or more parameter values were invalid: "
+             "Missing the key id in the item\"}}],\"default\":" ITEM_BODY "}");
+    o = get_item(&opts);
+    ck_assert_msg(o.status == DDB_ERR_VALIDATION, "got %s: %s", ddb_error_name(o.status),
+                  o.err.message);
+    ck_assert_int_eq(o.err.status, DDB_ERR_VALIDATION);
+    ck_assert_int_eq(o.err.http_status, 400);
+    ck_assert_str_eq(o.err.type, "ValidationException");
+    ck_assert_ptr_nonnull(strstr(o.err.message, "Missing the key id"));
+    ck_assert_ptr_null(o.response);
+    assert_server_saw(1);
+    ck_assert_int_eq(o.err.attempts, 1);
+    ck_assert_uint_eq(o.stats.retries, 0);
+    ck_assert_uint_eq(o.stats.errors[DDB_ERR_VALIDATION], 1);
+}
+END_TEST
+
+START_TEST(conditional_failure_is_not_retried)
+{
+    struct ddb_options opts = small_policy();
+    struct outcome o;
+
+    scenario("{\"responses\":[{\"status\":400,\"body\":{\"__type\":\"com.amazonaws.dynamodb."
+             "v20120810#ConditionalCheckFailedException\",\"message\":\"The conditional request "
+             "failed\"}}],\"default\":" ITEM_BODY "}");
+    o = get_item(&opts);
+    ck_assert_msg(o.status == DDB_ERR_CONDITIONAL, "got %s: %s", ddb_error_name(o.status),
+                  o.err.message);
+    ck_assert_str_eq(o.err.type, "ConditionalCheckFailedException");
+    assert_server_saw(1);
+    ck_assert_int_eq(o.err.attempts, 1);
+    ck_assert_uint_eq(o.stats.retries, 0);
+}
+END_TEST
+
+/* A JSON InternalServerError, then a proxy's HTML 503, then the answer. */
+START_TEST(server_errors_are_retried)
+{
+    struct ddb_options opts = small_policy();
+    struct outcome o;
+
+    scenario("{\"responses\":[{\"status\":500,\"body\":{\"__type\":\"com.amazonaws.dynamodb."
+             "v20120810#InternalServerError\",\"message\":\"Internal server error\"}},"
+             "{\"status\":503,\"body\":\"<html><body>503 Service Unavailable</body></html>\","
+             "\"headers\":{\"Content-Type\":\"text/html\"}}," ITEM_BODY "]}");
+    o = get_item(&opts);
+    assert_item(&o);
+    assert_server_saw(3);
+    ck_assert_int_eq(o.err.attempts, 3);
+    ck_assert_uint_eq(o.stats.retries, 2);
+    ck_assert_uint_eq(o.stats.throttles, 0);
+    json_object_put(o.response);
+}
+END_TEST
+
+/* A connection dropped without an answer is a transport error, and retried. */
+START_TEST(dropped_connection_is_retried)
+{
+    struct ddb_options opts = small_policy();
+    struct outcome o;
+
+    scenario("{\"responses\":[{\"reset\":true}," ITEM_BODY "]}");
+    o = get_item(&opts);
+    assert_item(&o);
+    assert_server_saw(2);
+    ck_assert_int_eq(o.err.attempts, 2);
+    json_object_put(o.response);
+}
+END_TEST
+
+START_TEST(persistent_throttling_gives_up)
+{
+    struct ddb_options opts = small_policy();
+    struct outcome o;
+
+    scenario("{\"default\":" THROTTLE_BODY "}");
+    o = get_item(&opts);
+    ck_assert_msg(o.status == DDB_ERR_THROTTLED, "got %s: %s", ddb_error_name(o.status),
+                  o.err.message);
+    ck_assert_int_eq(o.err.status, DDB_ERR_THROTTLED);
+    ck_assert_str_eq(o.err.type, "ProvisionedThroughputExceededException");
+    ck_assert_ptr_null(o.response);
+    assert_server_saw(4);
+    ck_assert_int_eq(o.err.attempts, 4);
+    ck_assert_uint_eq(o.stats.attempts, 4);
+    ck_assert_uint_eq(o.stats.retries, 3);
+    ck_assert_uint_eq(o.stats.throttles, 4);
+    ck_assert_uint_eq(o.stats.errors[DDB_ERR_THROTTLED], 1);
+    /* Three waits of at most 10, 20 and 40 ms: nowhere near a second. */
+    ck_assert_msg(o.elapsed_ms < 1000, "took %ld ms", o.elapsed_ms);
+}
+END_TEST
+
+/* Many attempts allowed but little time: the deadline ends the call, not the count. */
+START_TEST(deadline_bounds_retries)
+{
+    struct ddb_options opts = small_policy();
+    struct outcome o;
+    struct server_stats s;
+
+    opts.retry.max_attempts = 1000;
+    opts.retry.base_ms = 200;
+    opts.retry.cap_ms = 200;
+    opts.retry.total_ms = 1000;
+    scenario("{\"default\":{\"status\":503,\"body\":{\"__type\":\"com.amazonaws.dynamodb."
+             "v20120810#ServiceUnavailable\",\"message\":\"unavailable\"}}}");
+    o = get_item(&opts);
+    ck_assert_msg(o.status == DDB_ERR_SERVICE, "got %s: %s", ddb_error_name(o.status),
+                  o.err.message);
+    s = fetch_server_stats();
+    ck_assert_msg(s.requests >= 2 && s.requests < 50, "%ld requests", s.requests);
+    ck_assert_int_eq(o.err.attempts, (int)s.requests);
+    ck_assert_msg(o.elapsed_ms <= 1000 + 250, "took %ld ms for a 1000 ms deadline", o.elapsed_ms);
+}
+END_TEST
+
+/* A loopback port bound but not listening: connections are refused at once, every time. */
+START_TEST(connection_refused)
+{
+    struct ddb_options opts = small_policy();
+    struct sockaddr_in sa;
+    socklen_t len = sizeof(sa);
+    char url[64];
+    const char *saved;
+    char *saved_copy;
+    struct outcome o;
+    int fd;
+
+    fd = socket(AF_INET, SOCK_STREAM, 0);
+    ck_assert_int_ge(fd, 0);
+    memset(&sa, 0, sizeof(sa));
+    sa.sin_family = AF_INET;
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ck_assert_int_eq(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+    ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&sa, &len), 0);
+    snprintf(url, sizeof(url), "http://127.0.0.1:%d", ntohs(sa.sin_port));
+
+    saved = endpoint_url();
+    saved_copy = strdup(saved);
+    ck_assert_ptr_nonnull(saved_copy);
+    ck_assert_int_eq(setenv("AWS_ENDPOINT_URL_DYNAMODB", url, 1), 0);
+    opts.retry.total_ms = 3000;
+    o = get_item(&opts);
+    /* Restored before any assertion, for runs without fork (CK_FORK=no). */
+    ck_assert_int_eq(setenv("AWS_ENDPOINT_URL_DYNAMODB", saved_copy, 1), 0);
+    free(saved_copy);
+    close(fd);
+
+    ck_assert_msg(o.status == DDB_ERR_CONNECT, "got %s: %s", ddb_error_name(o.status),
+                  o.err.message);
+    ck_assert_int_eq(o.err.http_status, 0);
+    ck_assert_int_eq(o.err.attempts, 4);
+    ck_assert_msg(o.elapsed_ms < 3000, "took %ld ms for a 3000 ms deadline", o.elapsed_ms);
+}
+END_TEST
+
+/* A server that takes the request and never answers: the call ends at its deadline. */
+START_TEST(hung_server_times_out)
+{
+    struct ddb_options opts = small_policy();
+    struct outcome o;
+    struct server_stats s;
+
+    opts.retry.total_ms = 1500;
+    scenario("{\"default\":{\"hang\":true}}");
+    o = get_item(&opts);
+    ck_assert_msg(o.status == DDB_ERR_TIMEOUT, "got %s: %s", ddb_error_name(o.status),
+                  o.err.message);
+    ck_assert_ptr_null(o.response);
+    ck_assert_msg(o.elapsed_ms >= 1500 - 150 && o.elapsed_ms < 2500,
+                  "took %ld ms for a 1500 ms deadline", o.elapsed_ms);
+    s = fetch_server_stats();
+    ck_assert_msg(s.requests >= 1 && s.requests == s.hung, "%ld requests, %ld hung", s.requests,
+                  s.hung);
+}
+END_TEST
+
+/* One attempt's limit shorter than the deadline: the hung attempt is abandoned and the next
+ * one answered. */
+START_TEST(hung_attempt_is_retried)
+{
+    struct ddb_options opts = small_policy();
+    struct outcome o;
+
+    opts.attempt_timeout_ms = 300;
+    opts.retry.total_ms = 3000;
+    scenario("{\"responses\":[{\"hang\":true}," ITEM_BODY "]}");
+    o = get_item(&opts);
+    assert_item(&o);
+    assert_server_saw(2);
+    ck_assert_msg(o.elapsed_ms >= 300 - 50 && o.elapsed_ms < 1500, "took %ld ms", o.elapsed_ms);
+    json_object_put(o.response);
 }
 END_TEST
 
 static Suite *
-placeholder_suite(void)
+faults_suite(void)
 {
-    Suite *s = suite_create("placeholder");
-    TCase *tc = tcase_create("placeholder");
-    tcase_add_test(tc, test_placeholder);
+    Suite *s = suite_create("faults");
+    TCase *tc = tcase_create("faults");
+
+    tcase_set_timeout(tc, 30);
+    tcase_add_test(tc, throttle_is_retried);
+    tcase_add_test(tc, crc_mismatch_is_retried);
+    tcase_add_test(tc, crc_mismatch_persisting_fails);
+    tcase_add_test(tc, validation_is_not_retried);
+    tcase_add_test(tc, conditional_failure_is_not_retried);
+    tcase_add_test(tc, server_errors_are_retried);
+    tcase_add_test(tc, dropped_connection_is_retried);
+    tcase_add_test(tc, persistent_throttling_gives_up);
+    tcase_add_test(tc, deadline_bounds_retries);
+    tcase_add_test(tc, connection_refused);
+    tcase_add_test(tc, hung_server_times_out);
+    tcase_add_test(tc, hung_attempt_is_retried);
     suite_add_tcase(s, tc);
     return s;
 }
 
-CHECK_MAIN(placeholder_suite)
+CHECK_MAIN(faults_suite)

@@ -175,10 +175,9 @@ server.listen(0, '127.0.0.1', () => {
   console.log('fault server listening on 127.0.0.1:' + port);
 });
 
+// Nothing to flush: stop at once, connections and all.
 function stop() {
-  dropHung();
-  server.close(() => process.exit(0));
-  server.closeAllConnections();
+  process.exit(0);
 }
 process.on('SIGTERM', stop);
 process.on('SIGINT', stop);
