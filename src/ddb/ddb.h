@@ -68,6 +68,8 @@ struct ddb_cond {
 ddb_status ddb_create_table(struct ddb_client *c, json_object *input, struct ddb_error *err);
 ddb_status ddb_describe_table(struct ddb_client *c, const char *table, json_object **table_desc,
                               struct ddb_error *err);
+/* Polls until the table and its GSIs are ACTIVE; DDB_ERR_NOT_FOUND if it never appeared
+ * (or is being deleted), DDB_ERR_TIMEOUT if it was still not active after timeout_ms. */
 ddb_status ddb_wait_table_active(struct ddb_client *c, const char *table, long timeout_ms,
                                  struct ddb_error *err);
 ddb_status ddb_delete_table(struct ddb_client *c, const char *table, struct ddb_error *err);
@@ -116,7 +118,8 @@ ddb_status ddb_scan(struct ddb_client *c, const struct ddb_page_request *req, js
 ddb_status ddb_batch_write(struct ddb_client *c, const char *table, json_object *requests,
                            struct ddb_error *err);
 /* BatchGetItem for one table: keys is an array of key maps (borrowed). Chunks of 100;
- * unprocessed keys re-sent. *items is a new array, in no particular order. */
+ * unprocessed keys re-sent. *items is a new array, in no particular order. A key given
+ * twice (numbers compared by value) is asked for, and answered, once. */
 ddb_status ddb_batch_get(struct ddb_client *c, const char *table, json_object *keys,
                          int consistent, json_object **items, struct ddb_error *err);
 

@@ -62,14 +62,45 @@ json_fmt(const char *fmt, ...)
     return obj;
 }
 
+/* These tests create and delete tables: they only ever talk to a local emulator. */
+static int
+endpoint_is_loopback(const char *url)
+{
+    static const char *const ok[] = {"http://127.0.0.1:",  "http://localhost:",  "http://[::1]:",
+                                     "https://127.0.0.1:", "https://localhost:", "https://[::1]:"};
+
+    for (size_t i = 0; url != NULL && i < sizeof ok / sizeof ok[0]; i++)
+        if (strncmp(url, ok[i], strlen(ok[i])) == 0)
+            return 1;
+    return 0;
+}
+
+/* A client for the emulator, or NULL (with why) if the endpoint is not a loopback one. */
+static ddb_status
+client_try(struct ddb_client **out, struct ddb_error *err)
+{
+    struct ddb_options opts = {0};
+
+    *out = NULL;
+    if (!endpoint_is_loopback(getenv("AWS_ENDPOINT_URL_DYNAMODB")))
+        return ddb_error_set(err, DDB_ERR_CONFIG,
+                             "AWS_ENDPOINT_URL_DYNAMODB is not a loopback emulator");
+    ddb_status st = ddb_client_new(&opts, out, err);
+    if (st == DDB_OK && !endpoint_is_loopback(ddb_client_endpoint(*out))) {
+        ddb_client_free(*out);
+        *out = NULL;
+        return ddb_error_set(err, DDB_ERR_CONFIG, "the client resolved a non-loopback endpoint");
+    }
+    return st;
+}
+
 static struct ddb_client *
 client_new(void)
 {
-    struct ddb_options opts = {0};
     struct ddb_client *c = NULL;
     struct ddb_error err;
 
-    ddb_status st = ddb_client_new(&opts, &c, &err);
+    ddb_status st = client_try(&c, &err);
     ck_assert_ddb(st, DDB_OK, err);
     ck_assert_ptr_nonnull(c);
     return c;
@@ -214,7 +245,6 @@ count_name(json_object *names, const char *name)
 static void
 tables_setup(void)
 {
-    struct ddb_options opts = {0};
     struct ddb_client *c = NULL;
     struct ddb_error err;
     json_object *input = NULL;
@@ -223,7 +253,7 @@ tables_setup(void)
     snprintf(g_prefix, sizeof g_prefix, "savealife-ops-%ld", (long)getpid());
     snprintf(g_table, sizeof g_table, "%s-main", g_prefix);
     g_setup_err[0] = '\0';
-    if ((st = ddb_client_new(&opts, &c, &err)) != DDB_OK)
+    if ((st = client_try(&c, &err)) != DDB_OK)
         goto fail;
     input = table_doc(g_table);
     if (input == NULL) {
@@ -246,13 +276,12 @@ done:
 static void
 tables_teardown(void)
 {
-    struct ddb_options opts = {0};
     struct ddb_client *c = NULL;
     struct ddb_error err;
     json_object *names = NULL;
     size_t plen = strlen(g_prefix);
 
-    if (plen == 0 || ddb_client_new(&opts, &c, &err) != DDB_OK)
+    if (plen == 0 || client_try(&c, &err) != DDB_OK)
         return;
     if (ddb_list_tables(c, &names, &err) == DDB_OK) {
         for (size_t i = 0; i < json_object_array_length(names); i++) {
