@@ -18,8 +18,8 @@ struct creds {
 struct creds_provider;
 
 struct creds_options {
-    long imds_timeout_ms;    /* each metadata request; 0: 1000 */
-    long refresh_margin_s;   /* refresh this long before Expiration; 0: 300 */
+    long imds_timeout_ms;  /* each metadata request; 0: 1000 */
+    long refresh_margin_s; /* refresh this long before Expiration; 0: 300 */
 };
 
 /* Creates a provider; nothing is read until the first creds_provider_get. The transport's

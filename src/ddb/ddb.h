@@ -12,21 +12,21 @@
 struct ddb_client;
 
 struct ddb_options {
-    const char *ca_file;        /* PEM CA bundle; NULL: AWS_CA_BUNDLE, else the system's */
-    long connect_timeout_ms;    /* 0: 3000 */
-    long attempt_timeout_ms;    /* one HTTP attempt; 0: 10000 */
-    struct retry_policy retry;  /* all zero: retry_policy_default() */
+    const char *ca_file;       /* PEM CA bundle; NULL: AWS_CA_BUNDLE, else the system's */
+    long connect_timeout_ms;   /* 0: 3000 */
+    long attempt_timeout_ms;   /* one HTTP attempt; 0: 10000 */
+    struct retry_policy retry; /* all zero: retry_policy_default() */
 };
 
 /* Running figures of a client, for logs, response headers and the status page. */
 #define DDB_LATENCY_BUCKETS 8
 struct ddb_stats {
-    unsigned long calls;        /* ddb_call()s made */
-    unsigned long attempts;     /* HTTP attempts (calls plus retries) */
+    unsigned long calls;    /* ddb_call()s made */
+    unsigned long attempts; /* HTTP attempts (calls plus retries) */
     unsigned long retries;
-    unsigned long throttles;    /* throttled answers seen, retried or not */
-    unsigned long errors[DDB_ERR_CLIENT + 1]; /* failed calls by final status */
-    double total_ms;            /* time spent in calls */
+    unsigned long throttles;                    /* throttled answers seen, retried or not */
+    unsigned long errors[DDB_ERR_CLIENT + 1];   /* failed calls by final status */
+    double total_ms;                            /* time spent in calls */
     unsigned long latency[DDB_LATENCY_BUCKETS]; /* calls taking <=5,10,25,50,100,250,1000,+inf ms */
 };
 
@@ -59,9 +59,9 @@ ddb_status ddb_call_parallel(struct ddb_client *c, const char *operation,
 
 /* Conditions and expression parameters shared by the write operations. */
 struct ddb_cond {
-    const char *expression;  /* ConditionExpression, or NULL */
-    json_object *names;      /* ExpressionAttributeNames, or NULL (borrowed) */
-    json_object *values;     /* ExpressionAttributeValues, or NULL (borrowed) */
+    const char *expression; /* ConditionExpression, or NULL */
+    json_object *names;     /* ExpressionAttributeNames, or NULL (borrowed) */
+    json_object *values;    /* ExpressionAttributeValues, or NULL (borrowed) */
 };
 
 /* Table operations. create takes a CreateTable input document (borrowed). */
@@ -83,8 +83,8 @@ ddb_status ddb_put_item(struct ddb_client *c, const char *table, json_object *it
                         const struct ddb_cond *cond, const char *return_values,
                         json_object **attributes, struct ddb_error *err);
 /* *item is the item, or NULL when there is none. */
-ddb_status ddb_get_item(struct ddb_client *c, const char *table, json_object *key,
-                        int consistent, json_object **item, struct ddb_error *err);
+ddb_status ddb_get_item(struct ddb_client *c, const char *table, json_object *key, int consistent,
+                        json_object **item, struct ddb_error *err);
 ddb_status ddb_update_item(struct ddb_client *c, const char *table, json_object *key,
                            const char *update_expression, const struct ddb_cond *cond,
                            const char *return_values, json_object **attributes,
@@ -96,14 +96,14 @@ ddb_status ddb_delete_item(struct ddb_client *c, const char *table, json_object 
 /* One page of a Query or Scan. */
 struct ddb_page_request {
     const char *table;
-    const char *index;          /* IndexName or NULL */
-    const char *key_condition;  /* Query only */
-    const char *filter;         /* FilterExpression or NULL */
-    json_object *names;         /* borrowed, or NULL */
-    json_object *values;        /* borrowed, or NULL */
-    int limit;                  /* 0: none */
-    json_object *start_key;     /* ExclusiveStartKey (borrowed) or NULL */
-    int descending;             /* Query only: ScanIndexForward=false */
+    const char *index;         /* IndexName or NULL */
+    const char *key_condition; /* Query only */
+    const char *filter;        /* FilterExpression or NULL */
+    json_object *names;        /* borrowed, or NULL */
+    json_object *values;       /* borrowed, or NULL */
+    int limit;                 /* 0: none */
+    json_object *start_key;    /* ExclusiveStartKey (borrowed) or NULL */
+    int descending;            /* Query only: ScanIndexForward=false */
     int consistent;
 };
 /* *items is a new array of items; *last_key the LastEvaluatedKey (new reference) or NULL. */
@@ -120,7 +120,7 @@ ddb_status ddb_batch_write(struct ddb_client *c, const char *table, json_object 
 /* BatchGetItem for one table: keys is an array of key maps (borrowed). Chunks of 100;
  * unprocessed keys re-sent. *items is a new array, in no particular order. A key given
  * twice (numbers compared by value) is asked for, and answered, once. */
-ddb_status ddb_batch_get(struct ddb_client *c, const char *table, json_object *keys,
-                         int consistent, json_object **items, struct ddb_error *err);
+ddb_status ddb_batch_get(struct ddb_client *c, const char *table, json_object *keys, int consistent,
+                         json_object **items, struct ddb_error *err);
 
 #endif

@@ -7,26 +7,26 @@
 /* Every ddb_ function that can fail returns one of these; DDB_OK is 0. */
 typedef enum {
     DDB_OK = 0,
-    DDB_ERR_NOMEM,            /* an allocation failed */
-    DDB_ERR_INVALID,          /* the caller's input is invalid (checked locally, nothing sent) */
-    DDB_ERR_ITEM_TOO_LARGE,   /* item over 400 KB, rejected before sending */
-    DDB_ERR_CONFIG,           /* region, endpoint or credentials missing or malformed */
-    DDB_ERR_CREDENTIALS,      /* no credentials could be found or refreshed */
-    DDB_ERR_CONNECT,          /* could not connect (refused, DNS, unreachable) */
-    DDB_ERR_TIMEOUT,          /* the call ran past its deadline */
-    DDB_ERR_TLS,              /* TLS handshake or certificate verification failed */
-    DDB_ERR_TRANSPORT,        /* any other transport failure (reset, bad response) */
-    DDB_ERR_CRC32,            /* x-amz-crc32 did not match the body (after retries) */
-    DDB_ERR_BAD_RESPONSE,     /* the service's answer was not the JSON expected */
-    DDB_ERR_CONDITIONAL,      /* ConditionalCheckFailedException */
-    DDB_ERR_VALIDATION,       /* ValidationException */
-    DDB_ERR_NOT_FOUND,        /* ResourceNotFoundException (table or index) */
-    DDB_ERR_IN_USE,           /* ResourceInUseException (e.g. table exists) */
-    DDB_ERR_THROTTLED,        /* throttling, still throttled after retries */
-    DDB_ERR_TRANSACTION,      /* TransactionConflict/TransactionCanceled */
-    DDB_ERR_AUTH,             /* signature, token or access errors (never retried) */
-    DDB_ERR_SERVICE,          /* a 5xx from the service after retries */
-    DDB_ERR_CLIENT,           /* any other 4xx the service returned */
+    DDB_ERR_NOMEM,          /* an allocation failed */
+    DDB_ERR_INVALID,        /* the caller's input is invalid (checked locally, nothing sent) */
+    DDB_ERR_ITEM_TOO_LARGE, /* item over 400 KB, rejected before sending */
+    DDB_ERR_CONFIG,         /* region, endpoint or credentials missing or malformed */
+    DDB_ERR_CREDENTIALS,    /* no credentials could be found or refreshed */
+    DDB_ERR_CONNECT,        /* could not connect (refused, DNS, unreachable) */
+    DDB_ERR_TIMEOUT,        /* the call ran past its deadline */
+    DDB_ERR_TLS,            /* TLS handshake or certificate verification failed */
+    DDB_ERR_TRANSPORT,      /* any other transport failure (reset, bad response) */
+    DDB_ERR_CRC32,          /* x-amz-crc32 did not match the body (after retries) */
+    DDB_ERR_BAD_RESPONSE,   /* the service's answer was not the JSON expected */
+    DDB_ERR_CONDITIONAL,    /* ConditionalCheckFailedException */
+    DDB_ERR_VALIDATION,     /* ValidationException */
+    DDB_ERR_NOT_FOUND,      /* ResourceNotFoundException (table or index) */
+    DDB_ERR_IN_USE,         /* ResourceInUseException (e.g. table exists) */
+    DDB_ERR_THROTTLED,      /* throttling, still throttled after retries */
+    DDB_ERR_TRANSACTION,    /* TransactionConflict/TransactionCanceled */
+    DDB_ERR_AUTH,           /* signature, token or access errors (never retried) */
+    DDB_ERR_SERVICE,        /* a 5xx from the service after retries */
+    DDB_ERR_CLIENT,         /* any other 4xx the service returned */
 } ddb_status;
 
 /* Details of the last failure of a call; filled by every ddb_ function that fails. */

@@ -5,10 +5,10 @@
 #include <stdint.h>
 
 struct retry_policy {
-    int max_attempts;     /* total HTTP attempts, first one included (botocore standard: 3) */
-    long base_ms;         /* backoff base (first retry waits up to base_ms) */
-    long cap_ms;          /* no single wait is longer than this */
-    long total_ms;        /* the whole call, retries and waits included, ends by then */
+    int max_attempts; /* total HTTP attempts, first one included (botocore standard: 3) */
+    long base_ms;     /* backoff base (first retry waits up to base_ms) */
+    long cap_ms;      /* no single wait is longer than this */
+    long total_ms;    /* the whole call, retries and waits included, ends by then */
 };
 
 /* The defaults: 10 attempts (botocore's legacy DynamoDB figure), 25 ms base (the DynamoDB

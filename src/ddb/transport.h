@@ -21,21 +21,21 @@ struct transport_options {
 
 struct transport_request {
     enum transport_slot slot;
-    const char *method;          /* "POST", "GET", "PUT" */
-    const char *url;             /* full URL */
-    const char *const *headers;  /* "Name: value" lines, sent as given */
+    const char *method;         /* "POST", "GET", "PUT" */
+    const char *url;            /* full URL */
+    const char *const *headers; /* "Name: value" lines, sent as given */
     size_t nheaders;
     const void *body;
     size_t body_len;
-    long timeout_ms;             /* whole attempt; 0: no limit beyond connect */
+    long timeout_ms; /* whole attempt; 0: no limit beyond connect */
 };
 
 struct transport_response {
-    long status;        /* HTTP status; 0 if none */
-    char *body;         /* malloc'd, NUL-terminated (body_len excludes the NUL) */
+    long status; /* HTTP status; 0 if none */
+    char *body;  /* malloc'd, NUL-terminated (body_len excludes the NUL) */
     size_t body_len;
-    int has_crc32;      /* an x-amz-crc32 header was present */
-    uint32_t crc32;     /* its value */
+    int has_crc32;        /* an x-amz-crc32 header was present */
+    uint32_t crc32;       /* its value */
     char request_id[128]; /* x-amzn-RequestId, "" if absent */
 };
 

@@ -6,16 +6,16 @@
 #include <check.h>
 #include <stdlib.h>
 
-#define CHECK_MAIN(suite_fn)                                                                   \
-    int main(void)                                                                             \
-    {                                                                                          \
-        SRunner *sr = srunner_create(suite_fn());                                              \
-        if (sr == NULL)                                                                        \
-            return EXIT_FAILURE;                                                               \
-        srunner_run_all(sr, CK_ENV);                                                           \
-        int failed = srunner_ntests_failed(sr);                                                \
-        srunner_free(sr);                                                                      \
-        return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;                                      \
+#define CHECK_MAIN(suite_fn)                                                                       \
+    int main(void)                                                                                 \
+    {                                                                                              \
+        SRunner *sr = srunner_create(suite_fn());                                                  \
+        if (sr == NULL)                                                                            \
+            return EXIT_FAILURE;                                                                   \
+        srunner_run_all(sr, CK_ENV);                                                               \
+        int failed = srunner_ntests_failed(sr);                                                    \
+        srunner_free(sr);                                                                          \
+        return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;                                          \
     }
 
 #endif

@@ -109,8 +109,9 @@ harness_start_ddblocal() {
     [ -n "$jar" ] || harness_bail "DynamoDB Local is not installed in $NODE_MODULES_DIR (run npm ci)"
     libdir=$(dirname "$jar")/DynamoDBLocal_lib
     DDBLOCAL_PORT=$(harness_free_port) || harness_bail "no free port"
-    java -Djava.library.path="$libdir" -jar "$jar" -inMemory -port "$DDBLOCAL_PORT" \
-        >"$HARNESS_DIR/ddblocal.log" 2>&1 &
+    # It writes a metadata file into its working folder: keep that out of the build tree.
+    (cd "$HARNESS_DIR" && exec java -Djava.library.path="$libdir" -jar "$jar" -inMemory \
+        -port "$DDBLOCAL_PORT") >"$HARNESS_DIR/ddblocal.log" 2>&1 &
     DDBLOCAL_PID=$!
     HARNESS_PIDS="$HARNESS_PIDS $DDBLOCAL_PID"
     AWS_ENDPOINT_URL_DYNAMODB="http://127.0.0.1:$DDBLOCAL_PORT"
@@ -146,6 +147,8 @@ harness_start_node() {
 # under valgrind when HARNESS_VALGRIND=1, and returns its exit status.
 harness_run() {
     if [ "${HARNESS_VALGRIND:-0}" = 1 ]; then
+        command -v valgrind >/dev/null 2>&1 || harness_bail "valgrind is not installed"
+        echo "# under valgrind: $*"
         CK_FORK=no valgrind --quiet --error-exitcode=99 --leak-check=full \
             --errors-for-leak-kinds=definite,indirect --show-leak-kinds=definite,indirect "$@"
     else
