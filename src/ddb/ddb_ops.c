@@ -201,19 +201,41 @@ ops_take(json_object *resp, const char *name, json_type type, json_object **out,
 }
 
 /* Sends req and, when attributes is not NULL, hands back the answer's Attributes map. */
+/* The write operations share one request shape: the table, the item or key under member,
+ * an optional update expression, the condition, ReturnValues; Attributes come back. */
+struct ops_write {
+    const char *op;
+    const char *member; /* "Item" or "Key" */
+    json_object *value;
+    const char *update_expression;
+    const struct ddb_cond *cond;
+    const char *return_values;
+};
+
 static ddb_status
-ops_call_attributes(struct ddb_client *c, const char *op, json_object *req,
-                    json_object **attributes, struct ddb_error *err)
+ops_write_item(struct ddb_client *c, const char *table, const struct ops_write *w,
+               json_object **attributes, struct ddb_error *err)
 {
     ddb_status st;
-    json_object *resp = NULL;
+    json_object *req = NULL, *resp = NULL;
 
-    if ((st = ddb_call(c, op, req, &resp, err)) != DDB_OK)
+    if ((st = ops_request_new(table, &req, err)) != DDB_OK ||
+        (st = ops_add_borrowed(req, w->member, w->value, err)) != DDB_OK ||
+        (st = ops_add_cond(req, w->cond, err)) != DDB_OK)
+        goto done;
+    if (w->update_expression != NULL &&
+        (st = ops_add_string(req, "UpdateExpression", w->update_expression, err)) != DDB_OK)
+        goto done;
+    if (w->return_values != NULL &&
+        (st = ops_add_string(req, "ReturnValues", w->return_values, err)) != DDB_OK)
+        goto done;
+    if ((st = ddb_call(c, w->op, req, &resp, err)) != DDB_OK)
         goto done;
     if (attributes != NULL)
         st = ops_take(resp, "Attributes", json_type_object, attributes, err);
 done:
     json_object_put(resp);
+    json_object_put(req);
     return st;
 }
 
@@ -496,7 +518,6 @@ ddb_put_item(struct ddb_client *c, const char *table, json_object *item,
              struct ddb_error *err)
 {
     struct ddb_error scratch;
-    json_object *req = NULL;
     ddb_status st;
 
     err = OPS_ERR(err, scratch);
@@ -514,17 +535,8 @@ ddb_put_item(struct ddb_client *c, const char *table, json_object *item,
     if ((st = marshal_check_item_size(item, err)) != DDB_OK)
         return st;
 
-    if ((st = ops_request_new(table, &req, err)) != DDB_OK ||
-        (st = ops_add_borrowed(req, "Item", item, err)) != DDB_OK ||
-        (st = ops_add_cond(req, cond, err)) != DDB_OK)
-        goto done;
-    if (return_values != NULL &&
-        (st = ops_add_string(req, "ReturnValues", return_values, err)) != DDB_OK)
-        goto done;
-    st = ops_call_attributes(c, "PutItem", req, attributes, err);
-done:
-    json_object_put(req);
-    return st;
+    const struct ops_write w = {"PutItem", "Item", item, NULL, cond, return_values};
+    return ops_write_item(c, table, &w, attributes, err);
 }
 
 ddb_status
@@ -567,7 +579,6 @@ ddb_update_item(struct ddb_client *c, const char *table, json_object *key,
                 const char *return_values, json_object **attributes, struct ddb_error *err)
 {
     struct ddb_error scratch;
-    json_object *req = NULL;
     ddb_status st;
 
     err = OPS_ERR(err, scratch);
@@ -583,20 +594,8 @@ ddb_update_item(struct ddb_client *c, const char *table, json_object *key,
         (st = ops_check_return_values(return_values, ops_rv_update, err)) != DDB_OK)
         return st;
 
-    if ((st = ops_request_new(table, &req, err)) != DDB_OK ||
-        (st = ops_add_borrowed(req, "Key", key, err)) != DDB_OK ||
-        (st = ops_add_cond(req, cond, err)) != DDB_OK)
-        goto done;
-    if (update_expression != NULL &&
-        (st = ops_add_string(req, "UpdateExpression", update_expression, err)) != DDB_OK)
-        goto done;
-    if (return_values != NULL &&
-        (st = ops_add_string(req, "ReturnValues", return_values, err)) != DDB_OK)
-        goto done;
-    st = ops_call_attributes(c, "UpdateItem", req, attributes, err);
-done:
-    json_object_put(req);
-    return st;
+    const struct ops_write w = {"UpdateItem", "Key", key, update_expression, cond, return_values};
+    return ops_write_item(c, table, &w, attributes, err);
 }
 
 ddb_status
@@ -605,7 +604,6 @@ ddb_delete_item(struct ddb_client *c, const char *table, json_object *key,
                 struct ddb_error *err)
 {
     struct ddb_error scratch;
-    json_object *req = NULL;
     ddb_status st;
 
     err = OPS_ERR(err, scratch);
@@ -619,17 +617,8 @@ ddb_delete_item(struct ddb_client *c, const char *table, json_object *key,
         (st = ops_check_return_values(return_values, ops_rv_put_delete, err)) != DDB_OK)
         return st;
 
-    if ((st = ops_request_new(table, &req, err)) != DDB_OK ||
-        (st = ops_add_borrowed(req, "Key", key, err)) != DDB_OK ||
-        (st = ops_add_cond(req, cond, err)) != DDB_OK)
-        goto done;
-    if (return_values != NULL &&
-        (st = ops_add_string(req, "ReturnValues", return_values, err)) != DDB_OK)
-        goto done;
-    st = ops_call_attributes(c, "DeleteItem", req, attributes, err);
-done:
-    json_object_put(req);
-    return st;
+    const struct ops_write w = {"DeleteItem", "Key", key, NULL, cond, return_values};
+    return ops_write_item(c, table, &w, attributes, err);
 }
 
 static ddb_status

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include <curl/curl.h>
+#include <openssl/crypto.h>
 #include <zlib.h>
 
 /* A broken or hostile server must not make a worker allocate without bound. BatchGetItem
@@ -54,6 +55,15 @@ struct transport {
     struct conn *par;     /* `parallel` handles, driven through multi */
     CURLM *multi;
 };
+
+/* Header lines carry the session token and the metadata token: wipe them before freeing. */
+static void
+headers_free(struct curl_slist *list)
+{
+    for (struct curl_slist *l = list; l != NULL; l = l->next)
+        OPENSSL_cleanse(l->data, strlen(l->data));
+    curl_slist_free_all(list);
+}
 
 static pthread_once_t global_once = PTHREAD_ONCE_INIT;
 static CURLcode global_result = CURLE_FAILED_INIT;
@@ -211,7 +221,7 @@ build_headers(const struct transport_request *req, struct curl_slist **out, stru
     *out = list;
     list = NULL;
 out:
-    curl_slist_free_all(list);
+    headers_free(list);
     return st;
 }
 
@@ -248,7 +258,7 @@ conn_prepare(struct transport *t, struct conn *c, const struct transport_request
         return st;
     h = c->easy;
     curl_easy_reset(h);
-    curl_slist_free_all(c->headers);
+    headers_free(c->headers);
     c->headers = NULL;
     sink_reset(&c->sink);
     c->errbuf[0] = '\0';
@@ -373,7 +383,7 @@ conn_finish(struct conn *c, CURLcode rc, const struct transport_request *req,
     ddb_status st = DDB_OK;
 
     memset(resp, 0, sizeof(*resp));
-    curl_slist_free_all(c->headers);
+    headers_free(c->headers);
     c->headers = NULL;
     if (rc != CURLE_OK) {
         st = map_curl_error(c, rc, req, err);
@@ -480,7 +490,7 @@ transport_perform(struct transport *t, const struct transport_request *req,
     c = &t->slots[req->slot];
     st = conn_prepare(t, c, req, err);
     if (st != DDB_OK) {
-        curl_slist_free_all(c->headers);
+        headers_free(c->headers);
         c->headers = NULL;
         return st;
     }
@@ -510,7 +520,7 @@ parallel_start(struct transport *t, int k, const struct transport_request *req,
                            "transport: curl_multi_add_handle: %s", curl_multi_strerror(mc));
 out:
     if (st != DDB_OK) {
-        curl_slist_free_all(c->headers);
+        headers_free(c->headers);
         c->headers = NULL;
     }
     return st;
@@ -622,7 +632,7 @@ multi_failed:
         if (running[k] == SIZE_MAX)
             continue;
         (void)curl_multi_remove_handle(t->multi, t->par[k].easy);
-        curl_slist_free_all(t->par[k].headers);
+        headers_free(t->par[k].headers);
         t->par[k].headers = NULL;
         sink_reset(&t->par[k].sink);
         results[running[k]] = st;
@@ -659,7 +669,7 @@ conn_close(struct conn *c)
 {
     if (c->easy != NULL)
         curl_easy_cleanup(c->easy);
-    curl_slist_free_all(c->headers);
+    headers_free(c->headers);
     sink_reset(&c->sink);
     memset(c, 0, sizeof(*c));
 }
