@@ -201,6 +201,18 @@ ops_take(json_object *resp, const char *name, json_type type, json_object **out,
 }
 
 /* Sends req and, when attributes is not NULL, hands back the answer's Attributes map. */
+/* The opening every write operation shares: a clean error, no attributes yet, a client. */
+static ddb_status
+ops_write_begin(struct ddb_client *c, json_object **attributes, struct ddb_error *err)
+{
+    ddb_error_clear(err);
+    if (attributes != NULL)
+        *attributes = NULL;
+    if (c == NULL)
+        return ddb_error_set(err, DDB_ERR_INVALID, "no client");
+    return DDB_OK;
+}
+
 /* The write operations share one request shape: the table, the item or key under member,
  * an optional update expression, the condition, ReturnValues; Attributes come back. */
 struct ops_write {
@@ -521,11 +533,8 @@ ddb_put_item(struct ddb_client *c, const char *table, json_object *item,
     ddb_status st;
 
     err = OPS_ERR(err, scratch);
-    ddb_error_clear(err);
-    if (attributes != NULL)
-        *attributes = NULL;
-    if (c == NULL)
-        return ddb_error_set(err, DDB_ERR_INVALID, "no client");
+    if ((st = ops_write_begin(c, attributes, err)) != DDB_OK)
+        return st;
     if ((st = ops_check_table(table, err)) != DDB_OK ||
         (st = ops_check_av_map(item, "item", 0, err)) != DDB_OK ||
         (st = ops_check_cond(cond, 0, err)) != DDB_OK ||
@@ -582,11 +591,8 @@ ddb_update_item(struct ddb_client *c, const char *table, json_object *key,
     ddb_status st;
 
     err = OPS_ERR(err, scratch);
-    ddb_error_clear(err);
-    if (attributes != NULL)
-        *attributes = NULL;
-    if (c == NULL)
-        return ddb_error_set(err, DDB_ERR_INVALID, "no client");
+    if ((st = ops_write_begin(c, attributes, err)) != DDB_OK)
+        return st;
     /* update_expression may be NULL, as in AWS: the item is then created with its key only. */
     if ((st = ops_check_table(table, err)) != DDB_OK || (st = ops_check_key(key, err)) != DDB_OK ||
         (st = ops_check_expression(update_expression, "UpdateExpression", err)) != DDB_OK ||
@@ -607,11 +613,8 @@ ddb_delete_item(struct ddb_client *c, const char *table, json_object *key,
     ddb_status st;
 
     err = OPS_ERR(err, scratch);
-    ddb_error_clear(err);
-    if (attributes != NULL)
-        *attributes = NULL;
-    if (c == NULL)
-        return ddb_error_set(err, DDB_ERR_INVALID, "no client");
+    if ((st = ops_write_begin(c, attributes, err)) != DDB_OK)
+        return st;
     if ((st = ops_check_table(table, err)) != DDB_OK || (st = ops_check_key(key, err)) != DDB_OK ||
         (st = ops_check_cond(cond, 0, err)) != DDB_OK ||
         (st = ops_check_return_values(return_values, ops_rv_put_delete, err)) != DDB_OK)
