@@ -6,7 +6,7 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 # Debian packages: the build, the libraries, the test framework, the emulators' runtimes.
 DEB_PACKAGES="build-essential autoconf automake libtool pkg-config libfcgi-dev libjson-c-dev
 libcurl4-openssl-dev libssl-dev zlib1g-dev check openssl curl ca-certificates
-default-jre-headless valgrind clang-format"
+default-jre-headless valgrind clang-format nginx-light wrk"
 
 say() { printf '==> %s\n' "$*" >&2; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }
@@ -35,9 +35,19 @@ install_debian_packages() {
     say "installing Debian packages:$missing"
     as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq ||
         die "apt-get update failed"
+    # A package's own service (nginx on port 80) is not started: policy-rc.d refuses it while
+    # we install, unless the machine already has a policy of its own.
+    local policy=""
+    if [ ! -e /usr/sbin/policy-rc.d ]; then
+        policy=/usr/sbin/policy-rc.d
+        printf '#!/bin/sh\nexit 101\n' | as_root tee "$policy" >/dev/null && as_root chmod 755 "$policy"
+    fi
     # shellcheck disable=SC2086
     as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-        $missing >/dev/null || die "apt-get install failed"
+        $missing >/dev/null
+    local rc=$?
+    [ -n "$policy" ] && as_root rm -f "$policy"
+    [ $rc -eq 0 ] || die "apt-get install failed"
 }
 
 # The emulators, from package-lock.json, into ./node_modules (only when it changed).

@@ -1,0 +1,32 @@
+/* The API a worker serves: routes, admin authentication, controllers. One per worker process,
+ * made after fork (it owns the worker's DynamoDB client) and kept for the worker's life. */
+#ifndef SAVEALIFE_API_H
+#define SAVEALIFE_API_H
+
+#include <stddef.h>
+
+#include "config.h"
+#include "ddb/ddb.h"
+#include "http/request.h"
+#include "http/response.h"
+
+struct api;
+
+/* Creates the worker's DynamoDB client and loads the admin token digests. Returns 0, or -1
+ * with a message in errbuf. */
+int api_new(const struct config *cfg, struct api **out, char *errbuf, size_t errlen);
+
+/* Frees the api and its client. NULL is allowed. */
+void api_free(struct api *api);
+
+/* Answers one request into resp (initialised by the caller). parse is the status
+ * http_request_parse returned: anything but HTTP_REQ_OK is answered with its error status
+ * without routing. Adds X-Ddb-Calls, X-Ddb-Ms and X-Ddb-Retries (this request's share of the
+ * client's figures) to every response; X-Request-Id is added when the response is written. */
+void api_handle(struct api *api, const struct http_request *req, http_req_status parse,
+                struct http_response *resp);
+
+/* The worker's DynamoDB client figures, for the scoreboard and status page. */
+void api_ddb_stats(const struct api *api, struct ddb_stats *out);
+
+#endif

@@ -1,0 +1,1 @@
+#include "repo/company_repo.h"

@@ -1,0 +1,1 @@
+#include "repo/cursor.h"

@@ -1,0 +1,1 @@
+#include "repo/donor_repo.h"
