@@ -155,3 +155,88 @@ harness_run() {
         "$@"
     fi
 }
+
+# harness_start_stack [SERVE_FLAGS...]: the whole service as a user runs it: dynalite (unless
+# STACK_DDB_ENDPOINT names one already running), tables with a per-run prefix, an admin token,
+# `savealife serve` on a unix socket, and real nginx on a free port, polled until
+# GET /api/health answers 200. Sets ADMIN_TOKEN, SERVE_PID, NGINX_PID, NGINX_PORT, BASE_URL.
+harness_start_stack() {
+    if [ -n "${STACK_DDB_ENDPOINT:-}" ]; then
+        AWS_ENDPOINT_URL_DYNAMODB=$STACK_DDB_ENDPOINT
+        export AWS_ENDPOINT_URL_DYNAMODB
+    else
+        harness_start_dynalite
+        harness_wait_dynalite
+    fi
+    SAVEALIFE_TABLE_PREFIX="t$$-"
+    SAVEALIFE_SCHEMA_DIR="$TOP_SRCDIR/schema"
+    export SAVEALIFE_TABLE_PREFIX SAVEALIFE_SCHEMA_DIR
+    "$TOP_BUILDDIR/savealife" create-tables >"$HARNESS_DIR/create-tables.log" 2>&1 ||
+        harness_bail "create-tables failed: $(tail -5 "$HARNESS_DIR/create-tables.log")"
+
+    ADMIN_TOKEN=$(od -An -tx1 -N24 /dev/urandom | tr -d ' \n')
+    printf '# admin token of this test run\n%s\n' \
+        "$(printf '%s' "$ADMIN_TOKEN" | sha256sum | cut -d' ' -f1)" >"$HARNESS_DIR/tokens"
+    export ADMIN_TOKEN
+    SAVEALIFE_TOKENS_FILE="$HARNESS_DIR/tokens"
+    SAVEALIFE_LISTEN="unix:$HARNESS_DIR/fcgi.sock"
+    SAVEALIFE_WORKERS=${STACK_WORKERS:-4}
+    SAVEALIFE_BODY_LIMIT=${STACK_BODY_LIMIT:-65536}
+    export SAVEALIFE_TOKENS_FILE SAVEALIFE_LISTEN SAVEALIFE_WORKERS SAVEALIFE_BODY_LIMIT
+    if [ "$(id -u)" -eq 0 ]; then
+        # nginx's workers run as nobody: they must reach the socket through this folder.
+        chmod 0711 "$HARNESS_DIR"
+        SAVEALIFE_SOCKET_GROUP=nogroup
+        export SAVEALIFE_SOCKET_GROUP
+    fi
+    "$TOP_BUILDDIR/savealife" serve "$@" >"$HARNESS_DIR/serve.log" 2>&1 &
+    SERVE_PID=$!
+    HARNESS_PIDS="$HARNESS_PIDS $SERVE_PID"
+
+    command -v /usr/sbin/nginx >/dev/null 2>&1 || harness_bail "nginx is not installed"
+    NGINX_PORT=$(harness_free_port) || harness_bail "no free port"
+    mkdir -p "$HARNESS_DIR/nginx/tmp" || harness_bail "cannot create $HARNESS_DIR/nginx"
+    "$TOP_SRCDIR/scripts/nginx-conf" "$HARNESS_DIR/nginx" "127.0.0.1:$NGINX_PORT" \
+        "$HARNESS_DIR/fcgi.sock" 1m >"$HARNESS_DIR/nginx/nginx.conf" ||
+        harness_bail "cannot write the nginx configuration"
+    /usr/sbin/nginx -p "$HARNESS_DIR/nginx/" -c "$HARNESS_DIR/nginx/nginx.conf" \
+        -e "$HARNESS_DIR/nginx/error.log" >"$HARNESS_DIR/nginx/stdout.log" 2>&1 &
+    NGINX_PID=$!
+    HARNESS_PIDS="$HARNESS_PIDS $NGINX_PID"
+    BASE_URL="http://127.0.0.1:$NGINX_PORT"
+    export BASE_URL
+
+    i=0
+    while [ $i -lt 300 ]; do
+        code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "$BASE_URL/api/health" 2>/dev/null)
+        [ "$code" = 200 ] && return 0
+        kill -0 "$SERVE_PID" 2>/dev/null ||
+            harness_bail "savealife serve exited: $(tail -5 "$HARNESS_DIR/serve.log")"
+        kill -0 "$NGINX_PID" 2>/dev/null ||
+            harness_bail "nginx exited: $(tail -5 "$HARNESS_DIR/nginx/error.log" "$HARNESS_DIR/nginx/stdout.log" 2>/dev/null)"
+        sleep 0.1
+        i=$((i + 1))
+    done
+    harness_bail "GET /api/health never answered 200 (last $code): $(tail -5 "$HARNESS_DIR/serve.log")"
+}
+
+# harness_stop_serve [TIMEOUT_S]: SIGTERM to the master, then its exit status (124 if it was
+# still running after TIMEOUT_S, default 30, and had to be killed).
+harness_stop_serve() {
+    limit=$((${1:-30} * 10))
+    kill -TERM "$SERVE_PID" 2>/dev/null
+    i=0
+    while kill -0 "$SERVE_PID" 2>/dev/null && [ $i -lt $limit ]; do
+        # A zombie still answers kill -0: it has exited once its state is Z.
+        state=$(awk '{print $3}' "/proc/$SERVE_PID/stat" 2>/dev/null)
+        [ "$state" = Z ] && break
+        sleep 0.1
+        i=$((i + 1))
+    done
+    if [ $i -ge $limit ]; then
+        kill -KILL "$SERVE_PID" 2>/dev/null
+        wait "$SERVE_PID" 2>/dev/null
+        return 124
+    fi
+    wait "$SERVE_PID"
+}
