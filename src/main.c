@@ -7,6 +7,7 @@
 
 #include "config.h"
 #include "ddb/ddb.h"
+#include "server/master.h"
 #include "tables.h"
 
 #define CREATE_TABLES_WAIT_MS 120000L
@@ -17,6 +18,8 @@ usage(FILE *out)
     fprintf(out, "usage: savealife COMMAND [--option value ...]\n"
                  "\n"
                  "commands:\n"
+                 "  serve           run the FastCGI master and its workers (TERM/INT/QUIT stop\n"
+                 "                  gracefully, HUP reloads, USR1 reopens the log)\n"
                  "  create-tables   create the tables from the schema folder (existing ones are\n"
                  "                  kept) and wait until they are ACTIVE\n"
                  "  version         print the version\n"
@@ -58,6 +61,12 @@ out:
     return rc;
 }
 
+static int
+cmd_serve(const struct config *cfg, int argc, char *argv[])
+{
+    return master_run(cfg, argc, argv);
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -83,6 +92,8 @@ main(int argc, char *argv[])
     }
     if (strcmp(cmd, "create-tables") == 0)
         return cmd_create_tables(&cfg);
+    if (strcmp(cmd, "serve") == 0)
+        return cmd_serve(&cfg, argc - 2, argv + 2);
     fprintf(stderr, "savealife: unknown command \"%s\" (see savealife --help)\n", cmd);
     return 2;
 }

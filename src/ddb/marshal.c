@@ -1231,6 +1231,9 @@ marshal_parse(const char *text, size_t len, json_object **out, struct ddb_error 
     if (out == NULL || (text == NULL && len > 0))
         return fail(err, DDB_ERR_INVALID, NULL, "marshal_parse: no text or no output");
     *out = NULL;
+    /* json-c's own UTF-8 check lets encoded surrogates (ED A0 80) through. */
+    if (!utf8_valid((const unsigned char *)text, len))
+        return fail(err, DDB_ERR_INVALID, NULL, "invalid JSON: text is not valid UTF-8");
     n = bigint_rewrite(text, len, NULL);
     if (n == SIZE_MAX)
         return fail(err, DDB_ERR_INVALID, NULL, "invalid JSON: single-quoted string");

@@ -12,7 +12,7 @@
 
 struct http_header {
     char name[48];
-    char value[256];
+    char value[2048];
 };
 
 struct http_response {
@@ -34,7 +34,8 @@ void http_response_init(struct http_response *resp);
 void http_response_free(struct http_response *resp);
 
 /* Adds a header (a second one of the same name is added, not replaced). Values with CR, LF
- * or beyond 255 bytes are refused. Returns 0 or -1. */
+ * or beyond 2047 bytes are refused (a percent-encoded Location of a
+ * 100-character id fits). Returns 0 or -1. */
 int http_response_header(struct http_response *resp, const char *name, const char *value);
 
 /* Sets status and a JSON body, "application/json; charset=utf-8" (body may be NULL: "null"

@@ -10,11 +10,15 @@
 #include "http/response.h"
 
 #define ROUTER_MAX_PARAMS 4
+#define ROUTER_PARAM_NAME_MAX 32 /* a "{name}" longer than 31 bytes never matches */
 
 struct router_params {
     const char *names[ROUTER_MAX_PARAMS];  /* from the pattern ("id") */
     const char *values[ROUTER_MAX_PARAMS]; /* the request's decoded segments (borrowed) */
     size_t n;
+    /* Where names point: a pattern's "{id}" holds no terminated "id" to borrow. names point
+     * into this struct, so pass it by pointer rather than copying it. */
+    char name_buf[ROUTER_MAX_PARAMS][ROUTER_PARAM_NAME_MAX];
 };
 
 /* A handler fills resp; app is what the caller passed to router_dispatch. */

@@ -1,1 +1,582 @@
+/* What both repositories share: table names, status mapping, timestamps, and the
+ * conditional writes, reads and pages they are built from. Every write is one conditional
+ * request: there is no read before a write, and the only read after one (a failed
+ * conditional update or delete with a version match) tells 404 from 412. */
 #include "repo/repo.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "ddb/marshal.h"
+#include "repo/cursor.h"
+
+/* Room for "SET #f0 = :f0, ..., #u = :u, #v = #v + :one" and for the condition with
+ * REPO_MATCH_MAX versions; tables have a handful of fields. */
+#define REPO_EXPR_MAX 1024
+#define REPO_FIELDS_MAX 16
+
+static const char *const repo_bookkeeping[] = {"created_at", "updated_at", "version"};
+
+/* Callers may pass a NULL err; the functions below always have one to fill. */
+#define REPO_ERR(err, scratch) ((err) != NULL ? (err) : &(scratch))
+
+int
+repo_init(struct repo *repo, struct ddb_client *ddb, const struct config *cfg)
+{
+    if (repo == NULL || cfg == NULL)
+        return -1;
+    memset(repo, 0, sizeof(*repo));
+    repo->ddb = ddb;
+    if (config_table_name(cfg, "companies", repo->companies, sizeof(repo->companies)) != 0 ||
+        config_table_name(cfg, "donors", repo->donors, sizeof(repo->donors)) != 0)
+        return -1;
+    return 0;
+}
+
+repo_status
+repo_status_from_ddb(ddb_status status)
+{
+    switch (status) {
+    case DDB_OK:
+        return REPO_OK;
+    case DDB_ERR_THROTTLED:
+    case DDB_ERR_CONNECT:
+    case DDB_ERR_TIMEOUT:
+    case DDB_ERR_TLS:
+    case DDB_ERR_TRANSPORT:
+    case DDB_ERR_CRC32:
+    case DDB_ERR_SERVICE:
+    case DDB_ERR_CREDENTIALS:
+    case DDB_ERR_AUTH:
+    case DDB_ERR_CONFIG:
+    case DDB_ERR_BAD_RESPONSE:
+    case DDB_ERR_NOT_FOUND: /* a missing table: the deployment, not the request */
+        return REPO_UNAVAILABLE;
+    case DDB_ERR_VALIDATION:
+    case DDB_ERR_ITEM_TOO_LARGE:
+    case DDB_ERR_INVALID:
+        return REPO_INVALID;
+    default:
+        /* Conditional failures are the caller's to decide; one left here is unexpected. */
+        return REPO_ERROR;
+    }
+}
+
+const char *
+repo_status_name(repo_status status)
+{
+    switch (status) {
+    case REPO_OK:
+        return "ok";
+    case REPO_NOT_FOUND:
+        return "not-found";
+    case REPO_EXISTS:
+        return "exists";
+    case REPO_PRECONDITION:
+        return "precondition";
+    case REPO_BAD_CURSOR:
+        return "bad-cursor";
+    case REPO_INVALID:
+        return "invalid";
+    case REPO_UNAVAILABLE:
+        return "unavailable";
+    case REPO_ERROR:
+        return "error";
+    }
+    return "unknown";
+}
+
+void
+repo_timestamp(char buf[32])
+{
+    struct timespec ts;
+    struct tm tm;
+
+    if (clock_gettime(CLOCK_REALTIME, &ts) != 0 || gmtime_r(&ts.tv_sec, &tm) == NULL ||
+        strftime(buf, 32, "%Y-%m-%dT%H:%M:%S", &tm) != 19) {
+        /* Cannot happen with a sane clock; a fixed valid value beats an unset buffer. */
+        snprintf(buf, 32, "1970-01-01T00:00:00.000Z");
+        return;
+    }
+    snprintf(buf + 19, 32 - 19, ".%03uZ", (unsigned)(ts.tv_nsec / 1000000L) % 1000u);
+}
+
+/* A local failure: err says why, the repo status says what it means. */
+static repo_status
+repo_fail(struct ddb_error *err, repo_status rs, ddb_status ds, const char *what)
+{
+    ddb_error_set(err, ds, "%s", what);
+    return rs;
+}
+
+static repo_status
+repo_nomem(struct ddb_error *err)
+{
+    return repo_fail(err, REPO_ERROR, DDB_ERR_NOMEM, "out of memory");
+}
+
+/* Adds val under name, taking val in every case; -1 when out of memory (or val is NULL). */
+static int
+repo_add(json_object *obj, const char *name, json_object *val)
+{
+    if (val == NULL)
+        return -1;
+    if (json_object_object_add(obj, name, val) != 0) {
+        json_object_put(val);
+        return -1;
+    }
+    return 0;
+}
+
+/* {"<type>": text} */
+static json_object *
+repo_av(const char *type, const char *text)
+{
+    json_object *av = json_object_new_object();
+
+    if (av != NULL && repo_add(av, type, json_object_new_string(text)) != 0) {
+        json_object_put(av);
+        return NULL;
+    }
+    return av;
+}
+
+/* The key map of an item: {"<key attribute>": {"S": key}}. */
+static json_object *
+repo_key(const struct repo_table *t, const char *key)
+{
+    json_object *map = json_object_new_object();
+
+    if (map != NULL && repo_add(map, t->fields[0].name, repo_av("S", key)) != 0) {
+        json_object_put(map);
+        return NULL;
+    }
+    return map;
+}
+
+static const struct repo_field *
+repo_field_find(const struct repo_table *t, const char *name)
+{
+    for (size_t i = 0; i < t->nfields; i++)
+        if (strcmp(t->fields[i].name, name) == 0)
+            return &t->fields[i];
+    return NULL;
+}
+
+/* A field's value has the field's type: a string, or an array of strings. */
+static int
+repo_value_ok(const struct repo_field *f, json_object *v)
+{
+    if (!f->is_list)
+        return json_object_is_type(v, json_type_string);
+    if (!json_object_is_type(v, json_type_array))
+        return 0;
+    for (size_t i = 0; i < json_object_array_length(v); i++)
+        if (!json_object_is_type(json_object_array_get_idx(v, i), json_type_string))
+            return 0;
+    return 1;
+}
+
+/* The repo and table every operation needs. */
+static repo_status
+repo_check_table(struct repo *repo, const struct repo_table *t, struct ddb_error *err)
+{
+    if (repo == NULL || repo->ddb == NULL || t == NULL || t->name == NULL || t->nfields == 0 ||
+        t->nfields > REPO_FIELDS_MAX)
+        return repo_fail(err, REPO_INVALID, DDB_ERR_INVALID, "repository not initialised");
+    return REPO_OK;
+}
+
+/* ... and the key of an item operation. */
+static repo_status
+repo_check(struct repo *repo, const struct repo_table *t, const char *key, struct ddb_error *err)
+{
+    repo_status rs = repo_check_table(repo, t, err);
+
+    if (rs == REPO_OK && (key == NULL || key[0] == '\0'))
+        rs = repo_fail(err, REPO_INVALID, DDB_ERR_INVALID, "the key is missing");
+    return rs;
+}
+
+/* A plain object with exactly the table's members, in their order, taken from plain. */
+static repo_status
+repo_order(const struct repo_table *t, json_object *plain, json_object **out, struct ddb_error *err)
+{
+    json_object *obj = json_object_new_object(), *v = NULL;
+
+    *out = NULL;
+    if (obj == NULL)
+        return repo_nomem(err);
+    for (size_t i = 0; i < t->nfields + 3; i++) {
+        const char *name = i < t->nfields ? t->fields[i].name : repo_bookkeeping[i - t->nfields];
+        if (json_object_object_get_ex(plain, name, &v) &&
+            repo_add(obj, name, json_object_get(v)) != 0) {
+            json_object_put(obj);
+            return repo_nomem(err);
+        }
+    }
+    *out = obj;
+    return REPO_OK;
+}
+
+/* An item as DynamoDB sent it, as a plain object with the table's members. */
+static repo_status
+repo_plain(const struct repo_table *t, json_object *item, json_object **out, struct ddb_error *err)
+{
+    json_object *plain = NULL;
+    ddb_status st = marshal_item_from_av(item, &plain, err);
+
+    *out = NULL;
+    if (st != DDB_OK)
+        return st == DDB_ERR_NOMEM ? REPO_ERROR
+                                   : repo_fail(err, REPO_ERROR, DDB_ERR_BAD_RESPONSE,
+                                               "an item in the answer is not a valid item");
+    repo_status rs = repo_order(t, plain, out, err);
+    json_object_put(plain);
+    return rs;
+}
+
+repo_status
+repo_item_create(struct repo *repo, const struct repo_table *t, json_object *fields,
+                 json_object **out, struct ddb_error *err)
+{
+    struct ddb_error scratch;
+    char ts[32];
+    json_object *plain = NULL, *item = NULL, *names = NULL, *key = NULL;
+    repo_status rs;
+    ddb_status st;
+
+    err = REPO_ERR(err, scratch);
+    ddb_error_clear(err);
+    if (out != NULL)
+        *out = NULL;
+    if (fields == NULL || !json_object_is_type(fields, json_type_object) || t == NULL ||
+        t->nfields == 0)
+        return repo_fail(err, REPO_INVALID, DDB_ERR_INVALID, "the fields are not an object");
+    if (!json_object_object_get_ex(fields, t->fields[0].name, &key) ||
+        !json_object_is_type(key, json_type_string))
+        return repo_fail(err, REPO_INVALID, DDB_ERR_INVALID, "the key is missing");
+    if ((rs = repo_check(repo, t, json_object_get_string(key), err)) != REPO_OK)
+        return rs;
+    if ((plain = json_object_new_object()) == NULL)
+        return repo_nomem(err);
+
+    /* Every field, each of its type, and nothing else: an item always has all its members. */
+    if ((size_t)json_object_object_length(fields) != t->nfields) {
+        rs = repo_fail(err, REPO_INVALID, DDB_ERR_INVALID, "an item needs every field");
+        goto out;
+    }
+    json_object_object_foreach(fields, name, v)
+    {
+        const struct repo_field *f = repo_field_find(t, name);
+        if (f == NULL || v == NULL || !repo_value_ok(f, v)) {
+            rs = repo_fail(err, REPO_INVALID, DDB_ERR_INVALID, "a field is unknown or mistyped");
+            goto out;
+        }
+        if (repo_add(plain, name, json_object_get(v)) != 0) {
+            rs = repo_nomem(err);
+            goto out;
+        }
+    }
+    repo_timestamp(ts);
+    if (repo_add(plain, "created_at", json_object_new_string(ts)) != 0 ||
+        repo_add(plain, "updated_at", json_object_new_string(ts)) != 0 ||
+        repo_add(plain, "version", json_object_new_int64(1)) != 0) {
+        rs = repo_nomem(err);
+        goto out;
+    }
+    if ((st = marshal_item_to_av(plain, &item, err)) != DDB_OK) {
+        rs = repo_status_from_ddb(st);
+        goto out;
+    }
+    if ((names = json_object_new_object()) == NULL ||
+        repo_add(names, "#k", json_object_new_string(t->fields[0].name)) != 0) {
+        rs = repo_nomem(err);
+        goto out;
+    }
+    struct ddb_cond cond = {.expression = "attribute_not_exists(#k)", .names = names};
+    st = ddb_put_item(repo->ddb, t->name, item, &cond, NULL, NULL, err);
+    if (st == DDB_ERR_CONDITIONAL) {
+        rs = REPO_EXISTS;
+        goto out;
+    }
+    if (st != DDB_OK) {
+        rs = repo_status_from_ddb(st);
+        goto out;
+    }
+    rs = out != NULL ? repo_order(t, plain, out, err) : REPO_OK;
+out:
+    json_object_put(names);
+    json_object_put(item);
+    json_object_put(plain);
+    return rs;
+}
+
+repo_status
+repo_item_get(struct repo *repo, const struct repo_table *t, const char *key, json_object **out,
+              struct ddb_error *err)
+{
+    struct ddb_error scratch;
+    json_object *keymap = NULL, *item = NULL;
+    repo_status rs;
+    ddb_status st;
+
+    err = REPO_ERR(err, scratch);
+    ddb_error_clear(err);
+    if (out != NULL)
+        *out = NULL;
+    if ((rs = repo_check(repo, t, key, err)) != REPO_OK)
+        return rs;
+    if ((keymap = repo_key(t, key)) == NULL)
+        return repo_nomem(err);
+    st = ddb_get_item(repo->ddb, t->name, keymap, 1, &item, err);
+    if (st != DDB_OK)
+        rs = repo_status_from_ddb(st);
+    else if (item == NULL)
+        rs = REPO_NOT_FOUND;
+    else
+        rs = out != NULL ? repo_plain(t, item, out, err) : REPO_OK;
+    json_object_put(item);
+    json_object_put(keymap);
+    return rs;
+}
+
+/* After a conditional failure: without a version to match, only existence was checked, so
+ * the item is missing; with one, a strongly consistent read tells which condition failed.
+ * err keeps the conditional failure unless the read itself fails. */
+static repo_status
+repo_decide(struct repo *repo, const struct repo_table *t, json_object *keymap,
+            const struct repo_match *match, struct ddb_error *err)
+{
+    struct ddb_error gerr;
+    json_object *item = NULL;
+
+    if (match == NULL || match->any)
+        return REPO_NOT_FOUND;
+    ddb_status st = ddb_get_item(repo->ddb, t->name, keymap, 1, &item, &gerr);
+    if (st != DDB_OK) {
+        *err = gerr;
+        return repo_status_from_ddb(st);
+    }
+    repo_status rs = item == NULL ? REPO_NOT_FOUND : REPO_PRECONDITION;
+    json_object_put(item);
+    return rs;
+}
+
+/* The write condition into expr: the item exists and, with a version match, has one of the
+ * versions (names get #k and #v, values :v0...). values may be NULL when match has none. */
+static repo_status
+repo_condition(const struct repo_table *t, const struct repo_match *match, json_object *names,
+               json_object *values, char expr[REPO_EXPR_MAX], struct ddb_error *err)
+{
+    size_t len;
+
+    if (repo_add(names, "#k", json_object_new_string(t->fields[0].name)) != 0)
+        return repo_nomem(err);
+    len = (size_t)snprintf(expr, REPO_EXPR_MAX, "attribute_exists(#k)");
+    if (match == NULL || match->any)
+        return REPO_OK;
+    if (repo_add(names, "#v", json_object_new_string("version")) != 0)
+        return repo_nomem(err);
+    len += (size_t)snprintf(expr + len, REPO_EXPR_MAX - len,
+                            match->n == 1 ? " AND #v = " : " AND #v IN (");
+    for (size_t i = 0; i < match->n; i++) {
+        char name[24], num[32];
+        snprintf(name, sizeof(name), ":v%zu", i);
+        snprintf(num, sizeof(num), "%lld", match->versions[i]);
+        if (repo_add(values, name, repo_av("N", num)) != 0)
+            return repo_nomem(err);
+        len += (size_t)snprintf(expr + len, REPO_EXPR_MAX - len, "%s%s", i > 0 ? ", " : "", name);
+    }
+    if (match->n > 1)
+        snprintf(expr + len, REPO_EXPR_MAX - len, ")");
+    return REPO_OK;
+}
+
+/* A match must name at least one version (or be any) and fit its array. */
+static repo_status
+repo_check_match(const struct repo_match *match, struct ddb_error *err)
+{
+    if (match != NULL && !match->any && (match->n == 0 || match->n > REPO_MATCH_MAX))
+        return repo_fail(err, REPO_INVALID, DDB_ERR_INVALID,
+                         "an If-Match needs 1 to 8 versions or *");
+    return REPO_OK;
+}
+
+repo_status
+repo_item_update(struct repo *repo, const struct repo_table *t, const char *key,
+                 json_object *fields, const struct repo_match *match, json_object **out,
+                 struct ddb_error *err)
+{
+    struct ddb_error scratch;
+    char ts[32], update[REPO_EXPR_MAX], condition[REPO_EXPR_MAX];
+    json_object *keymap = NULL, *names = NULL, *values = NULL, *attrs = NULL;
+    size_t len = 0, i = 0;
+    repo_status rs;
+    ddb_status st;
+
+    err = REPO_ERR(err, scratch);
+    ddb_error_clear(err);
+    if (out != NULL)
+        *out = NULL;
+    if ((rs = repo_check(repo, t, key, err)) != REPO_OK ||
+        (rs = repo_check_match(match, err)) != REPO_OK)
+        return rs;
+    if (fields == NULL || !json_object_is_type(fields, json_type_object) ||
+        json_object_object_length(fields) == 0)
+        return repo_fail(err, REPO_INVALID, DDB_ERR_INVALID, "nothing to update");
+    if ((keymap = repo_key(t, key)) == NULL || (names = json_object_new_object()) == NULL ||
+        (values = json_object_new_object()) == NULL) {
+        rs = repo_nomem(err);
+        goto out;
+    }
+
+    len = (size_t)snprintf(update, sizeof(update), "SET ");
+    json_object_object_foreach(fields, name, v)
+    {
+        const struct repo_field *f = repo_field_find(t, name);
+        char pn[24], pv[24];
+        json_object *av = NULL;
+
+        if (f == NULL || f == &t->fields[0] || v == NULL || !repo_value_ok(f, v)) {
+            rs = repo_fail(err, REPO_INVALID, DDB_ERR_INVALID,
+                           "a field is unknown, mistyped or the key");
+            goto out;
+        }
+        snprintf(pn, sizeof(pn), "#f%zu", i);
+        snprintf(pv, sizeof(pv), ":f%zu", i);
+        if ((st = marshal_to_av(v, &av, err)) != DDB_OK) {
+            rs = repo_status_from_ddb(st);
+            goto out;
+        }
+        if (repo_add(values, pv, av) != 0 ||
+            repo_add(names, pn, json_object_new_string(name)) != 0) {
+            rs = repo_nomem(err);
+            goto out;
+        }
+        /* Fields are distinct members of the table (at most REPO_FIELDS_MAX): this fits. */
+        len += (size_t)snprintf(update + len, sizeof(update) - len, "%s = %s, ", pn, pv);
+        i++;
+    }
+    snprintf(update + len, sizeof(update) - len, "#u = :u, #v = #v + :one");
+    repo_timestamp(ts);
+    if (repo_add(names, "#u", json_object_new_string("updated_at")) != 0 ||
+        repo_add(names, "#v", json_object_new_string("version")) != 0 ||
+        repo_add(values, ":u", repo_av("S", ts)) != 0 ||
+        repo_add(values, ":one", repo_av("N", "1")) != 0) {
+        rs = repo_nomem(err);
+        goto out;
+    }
+    if ((rs = repo_condition(t, match, names, values, condition, err)) != REPO_OK)
+        goto out;
+
+    struct ddb_cond cond = {.expression = condition, .names = names, .values = values};
+    st = ddb_update_item(repo->ddb, t->name, keymap, update, &cond, "ALL_NEW", &attrs, err);
+    if (st == DDB_ERR_CONDITIONAL)
+        rs = repo_decide(repo, t, keymap, match, err);
+    else if (st != DDB_OK)
+        rs = repo_status_from_ddb(st);
+    else if (attrs == NULL)
+        rs = repo_fail(err, REPO_ERROR, DDB_ERR_BAD_RESPONSE, "UpdateItem returned no item");
+    else
+        rs = out != NULL ? repo_plain(t, attrs, out, err) : REPO_OK;
+out:
+    json_object_put(attrs);
+    json_object_put(values);
+    json_object_put(names);
+    json_object_put(keymap);
+    return rs;
+}
+
+repo_status
+repo_item_delete(struct repo *repo, const struct repo_table *t, const char *key,
+                 const struct repo_match *match, struct ddb_error *err)
+{
+    struct ddb_error scratch;
+    char condition[REPO_EXPR_MAX];
+    json_object *keymap = NULL, *names = NULL, *values = NULL;
+    repo_status rs;
+    ddb_status st;
+
+    err = REPO_ERR(err, scratch);
+    ddb_error_clear(err);
+    if ((rs = repo_check(repo, t, key, err)) != REPO_OK ||
+        (rs = repo_check_match(match, err)) != REPO_OK)
+        return rs;
+    if ((keymap = repo_key(t, key)) == NULL || (names = json_object_new_object()) == NULL ||
+        (values = json_object_new_object()) == NULL) {
+        rs = repo_nomem(err);
+        goto out;
+    }
+    if ((rs = repo_condition(t, match, names, values, condition, err)) != REPO_OK)
+        goto out;
+    /* DynamoDB refuses an empty ExpressionAttributeValues. */
+    struct ddb_cond cond = {
+        .expression = condition,
+        .names = names,
+        .values = json_object_object_length(values) > 0 ? values : NULL,
+    };
+    st = ddb_delete_item(repo->ddb, t->name, keymap, &cond, NULL, NULL, err);
+    if (st == DDB_ERR_CONDITIONAL)
+        rs = repo_decide(repo, t, keymap, match, err);
+    else
+        rs = repo_status_from_ddb(st);
+out:
+    json_object_put(values);
+    json_object_put(names);
+    json_object_put(keymap);
+    return rs;
+}
+
+repo_status
+repo_item_page(struct repo *repo, const struct repo_table *t, const struct ddb_page_request *req,
+               const char *listing, json_object **items, char **next_cursor, struct ddb_error *err)
+{
+    struct ddb_error scratch;
+    json_object *raw = NULL, *last = NULL, *list = NULL;
+    repo_status rs = REPO_OK;
+    ddb_status st;
+
+    err = REPO_ERR(err, scratch);
+    ddb_error_clear(err);
+    if (items == NULL || next_cursor == NULL)
+        return repo_fail(err, REPO_INVALID, DDB_ERR_INVALID, "no place for the page");
+    *items = NULL;
+    *next_cursor = NULL;
+    if ((rs = repo_check_table(repo, t, err)) != REPO_OK)
+        return rs;
+    if (req == NULL || listing == NULL)
+        return repo_fail(err, REPO_INVALID, DDB_ERR_INVALID, "no page request");
+    st = req->key_condition != NULL ? ddb_query(repo->ddb, req, &raw, &last, err)
+                                    : ddb_scan(repo->ddb, req, &raw, &last, err);
+    if (st != DDB_OK) {
+        rs = repo_status_from_ddb(st);
+        goto out;
+    }
+    if ((list = json_object_new_array()) == NULL) {
+        rs = repo_nomem(err);
+        goto out;
+    }
+    for (size_t i = 0; i < json_object_array_length(raw); i++) {
+        json_object *plain = NULL;
+        if ((rs = repo_plain(t, json_object_array_get_idx(raw, i), &plain, err)) != REPO_OK)
+            goto out;
+        if (json_object_array_add(list, plain) != 0) {
+            json_object_put(plain);
+            rs = repo_nomem(err);
+            goto out;
+        }
+    }
+    if (last != NULL && cursor_encode(listing, last, next_cursor) != 0) {
+        rs = repo_fail(err, REPO_ERROR, DDB_ERR_NOMEM, "cannot make the next cursor");
+        goto out;
+    }
+    *items = list;
+    list = NULL;
+out:
+    json_object_put(list);
+    json_object_put(last);
+    json_object_put(raw);
+    return rs;
+}

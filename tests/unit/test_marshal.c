@@ -820,8 +820,10 @@ END_TEST
 
 START_TEST(test_parse_is_strict)
 {
-    static const char *const bad[] = {"[1,]", "{'a':1}", "/*x*/1", "[1] x",    "",
-                                      "  ",   "{\"a\"}", "01",     "\"\xff\"", "[1"};
+    static const char *const bad[] = {"[1,]", "{'a':1}", "/*x*/1", "[1] x", "", "  ", "{\"a\"}",
+                                      "01", "\"\xff\"", "[1",
+                                      /* an encoded surrogate, an overlong '/' */
+                                      "\"\xed\xa0\x80\"", "\"\xc0\xaf\""};
     struct ddb_error err;
     json_object *out;
     size_t i;

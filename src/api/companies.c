@@ -1,0 +1,382 @@
+#include "api/companies.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api/reply.h"
+#include "api/validate.h"
+#include "ddb/marshal.h"
+#include "repo/company_repo.h"
+
+static const struct validate_field companies_create_fields[] = {
+    {"name", validate_name, 1},
+    {"keywords", validate_keywords, 0},
+};
+
+static const struct validate_field companies_update_fields[] = {
+    {"name", validate_name, 0},
+    {"keywords", validate_keywords, 0},
+};
+
+#define COMPANIES_NFIELDS(t) (sizeof(t) / sizeof((t)[0]))
+
+/* The {id} of the path if it could be a company's id (a valid name); else answers 404, since
+ * no company can have it. */
+static const char *
+companies_path_id(const struct http_request *req, const struct router_params *params,
+                  struct http_response *resp)
+{
+    const char *id = router_param(params, "id");
+    char msg[VALIDATE_MSG_MAX];
+
+    if (id == NULL || validate_text(id, strlen(id), VALIDATE_TEXT_MAX, msg, sizeof(msg)) != 0) {
+        if (http_response_problem(resp, 404, req->request_id, NULL, "no such company") != 0)
+            reply_internal(resp, req, "company id");
+        return NULL;
+    }
+    return id;
+}
+
+void
+companies_list(void *app, const struct http_request *req, const struct router_params *params,
+               struct http_response *resp)
+{
+    struct repo *repo = app;
+    json_object *items = NULL, *body = NULL;
+    char *next = NULL;
+    struct ddb_error err;
+    int limit;
+    repo_status st;
+
+    (void)params;
+    if (validate_limit(req, &limit, resp) != VALIDATE_OK)
+        return;
+    ddb_error_clear(&err);
+    st = company_repo_list(repo, limit, http_request_query(req, "cursor"), &items, &next, &err);
+    if (st != REPO_OK) {
+        reply_repo_failure(resp, req, st, &err, "company list");
+        goto out;
+    }
+    body = json_object_new_object();
+    if (body == NULL || json_object_object_add(body, "items", items) != 0) {
+        reply_internal(resp, req, "company list");
+        goto out;
+    }
+    items = NULL;
+    if (json_object_object_add(body, "next_cursor",
+                               next != NULL ? json_object_new_string(next) : NULL) != 0) {
+        reply_internal(resp, req, "company list");
+        goto out;
+    }
+    reply_json(resp, req, 200, body);
+    body = NULL;
+out:
+    json_object_put(items);
+    json_object_put(body);
+    free(next);
+}
+
+void
+companies_get(void *app, const struct http_request *req, const struct router_params *params,
+              struct http_response *resp)
+{
+    struct repo *repo = app;
+    json_object *item = NULL;
+    struct ddb_error err;
+    const char *id = companies_path_id(req, params, resp);
+    repo_status st;
+
+    if (id == NULL)
+        return;
+    ddb_error_clear(&err);
+    st = company_repo_get(repo, id, &item, &err);
+    if (st != REPO_OK) {
+        reply_repo_failure(resp, req, st, &err, "company get");
+        return;
+    }
+    reply_item(resp, req, 200, item);
+}
+
+void
+companies_create(void *app, const struct http_request *req, const struct router_params *params,
+                 struct http_response *resp)
+{
+    struct repo *repo = app;
+    json_object *body = NULL, *name = NULL, *keywords = NULL, *item = NULL;
+    struct ddb_error err;
+    char *id = NULL;
+    repo_status st;
+
+    (void)params;
+    if (validate_body(req, companies_create_fields, COMPANIES_NFIELDS(companies_create_fields),
+                      &body, resp) != VALIDATE_OK)
+        return;
+    json_object_object_get_ex(body, "name", &name);
+    json_object_object_get_ex(body, "keywords", &keywords);
+    /* The id is the name with its ASCII letters lower-cased; other characters are kept as
+     * sent, so "Café" and "CAFé" are the same id but "É" and "é" are not. */
+    id = strdup(json_object_get_string(name));
+    if (id == NULL) {
+        reply_internal(resp, req, "company create");
+        goto out;
+    }
+    validate_ascii_lower(id);
+    ddb_error_clear(&err);
+    st = company_repo_create(repo, id, json_object_get_string(name), keywords, &item, &err);
+    if (st != REPO_OK) {
+        reply_repo_failure(resp, req, st, &err, "company create");
+        goto out;
+    }
+    if (reply_location(resp, "/api/companies/", id) != 0) {
+        reply_internal(resp, req, "company create");
+        goto out;
+    }
+    reply_item(resp, req, 201, item);
+    item = NULL;
+out:
+    json_object_put(item);
+    json_object_put(body);
+    free(id);
+}
+
+/* An If-Match with no tag that can match (only weak or foreign tags): the answer is 412 when
+ * the company exists and 404 when it does not, with no write. */
+static void
+companies_unmatchable(struct repo *repo, const struct http_request *req, const char *id,
+                      struct http_response *resp)
+{
+    json_object *item = NULL;
+    struct ddb_error err;
+    repo_status st;
+
+    ddb_error_clear(&err);
+    st = company_repo_get(repo, id, &item, &err);
+    json_object_put(item);
+    reply_repo_failure(resp, req, st == REPO_OK ? REPO_PRECONDITION : st, &err, "company match");
+}
+
+void
+companies_update(void *app, const struct http_request *req, const struct router_params *params,
+                 struct http_response *resp)
+{
+    struct repo *repo = app;
+    json_object *body = NULL, *name = NULL, *keywords = NULL, *item = NULL;
+    struct repo_match match;
+    struct ddb_error err;
+    const char *id = companies_path_id(req, params, resp);
+    char *lowered = NULL;
+    int present;
+    repo_status st;
+
+    if (id == NULL)
+        return;
+    if (validate_if_match(req, &match, &present, resp) != VALIDATE_OK)
+        return;
+    if (validate_body(req, companies_update_fields, COMPANIES_NFIELDS(companies_update_fields),
+                      &body, resp) != VALIDATE_OK)
+        return;
+    json_object_object_get_ex(body, "name", &name);
+    json_object_object_get_ex(body, "keywords", &keywords);
+    if (name == NULL && keywords == NULL) {
+        validate_reply_one(resp, req, "body", "give at least one of name, keywords");
+        goto out;
+    }
+    if (name != NULL) {
+        /* The id is the lower-cased name: a new name may change only its letter case, or the
+         * id would no longer be what the name says. */
+        lowered = strdup(json_object_get_string(name));
+        if (lowered == NULL) {
+            reply_internal(resp, req, "company update");
+            goto out;
+        }
+        validate_ascii_lower(lowered);
+        if (strcmp(lowered, id) != 0) {
+            validate_reply_one(resp, req, "name",
+                               "may change only in letter case (the id is the lower-cased "
+                               "name); create a new company to rename");
+            goto out;
+        }
+    }
+    if (present && !match.any && match.n == 0) {
+        companies_unmatchable(repo, req, id, resp);
+        goto out;
+    }
+    ddb_error_clear(&err);
+    st = company_repo_update(repo, id, name != NULL ? json_object_get_string(name) : NULL, keywords,
+                             present ? &match : NULL, &item, &err);
+    if (st != REPO_OK) {
+        reply_repo_failure(resp, req, st, &err, "company update");
+        goto out;
+    }
+    reply_item(resp, req, 200, item);
+out:
+    json_object_put(body);
+    free(lowered);
+}
+
+void
+companies_delete(void *app, const struct http_request *req, const struct router_params *params,
+                 struct http_response *resp)
+{
+    struct repo *repo = app;
+    struct repo_match match;
+    struct ddb_error err;
+    json_object *body = NULL;
+    const char *id = companies_path_id(req, params, resp);
+    int present;
+    repo_status st;
+
+    if (id == NULL)
+        return;
+    if (validate_if_match(req, &match, &present, resp) != VALIDATE_OK)
+        return;
+    if (present && !match.any && match.n == 0) {
+        companies_unmatchable(repo, req, id, resp);
+        return;
+    }
+    ddb_error_clear(&err);
+    st = company_repo_delete(repo, id, present ? &match : NULL, &err);
+    if (st != REPO_OK) {
+        reply_repo_failure(resp, req, st, &err, "company delete");
+        return;
+    }
+    body = json_object_new_object();
+    if (body == NULL || json_object_object_add(body, "id", json_object_new_string(id)) != 0) {
+        json_object_put(body);
+        reply_internal(resp, req, "company delete");
+        return;
+    }
+    reply_json(resp, req, 200, body);
+}
+
+/* Collects the ids of a bulk delete from ?filter={"id":[...]}: 0, or answers (400 for JSON
+ * that does not parse, 422 on "filter" for any other shape). *doc keeps the strings alive. */
+static validate_status
+companies_filter_ids(const struct http_request *req, const char *filter, json_object **doc,
+                     const char **ids, size_t *n, struct http_response *resp)
+{
+    json_object *list = NULL;
+    struct ddb_error err;
+    size_t len;
+
+    ddb_error_clear(&err);
+    if (marshal_parse(filter, strlen(filter), doc, &err) != DDB_OK) {
+        if (err.status == DDB_ERR_NOMEM)
+            reply_internal(resp, req, "bulk delete filter");
+        else if (http_response_problem(resp, 400, req->request_id, NULL,
+                                       "filter is not valid JSON: %s", err.message) != 0)
+            reply_internal(resp, req, "bulk delete filter");
+        return VALIDATE_ANSWERED;
+    }
+    if (!json_object_is_type(*doc, json_type_object) || json_object_object_length(*doc) != 1 ||
+        !json_object_object_get_ex(*doc, "id", &list) ||
+        !json_object_is_type(list, json_type_array)) {
+        validate_reply_one(resp, req, "filter", "must be {\"id\":[ids]}");
+        return VALIDATE_ANSWERED;
+    }
+    len = json_object_array_length(list);
+    if (len > COMPANIES_BULK_MAX) {
+        validate_reply_one(resp, req, "filter", "at most 100 ids at once");
+        return VALIDATE_ANSWERED;
+    }
+    for (size_t i = 0; i < len; i++) {
+        json_object *id = json_object_array_get_idx(list, i);
+        if (!json_object_is_type(id, json_type_string) ||
+            strlen(json_object_get_string(id)) != (size_t)json_object_get_string_len(id)) {
+            validate_reply_one(resp, req, "filter", "every id must be a string");
+            return VALIDATE_ANSWERED;
+        }
+        ids[(*n)++] = json_object_get_string(id);
+    }
+    return VALIDATE_OK;
+}
+
+void
+companies_delete_many(void *app, const struct http_request *req, const struct router_params *params,
+                      struct http_response *resp)
+{
+    struct repo *repo = app;
+    const char *ids[COMPANIES_BULK_MAX];
+    const char *filter = NULL;
+    const char *field = "id";
+    json_object *doc = NULL, *body = NULL, *deleted = NULL;
+    struct ddb_error err;
+    char why[VALIDATE_MSG_MAX], msg[VALIDATE_MSG_MAX + 32];
+    size_t n = 0, nfilters = 0, nid = 0, unique = 0;
+    repo_status st;
+
+    (void)params;
+    for (size_t i = 0; i < req->nquery; i++) {
+        if (strcmp(req->query[i].name, "filter") == 0) {
+            filter = req->query[i].value;
+            nfilters++;
+        } else if (strcmp(req->query[i].name, "id") == 0) {
+            if (nid < COMPANIES_BULK_MAX)
+                ids[nid] = req->query[i].value;
+            nid++;
+        }
+    }
+    if (nfilters > 1 || (nfilters == 1 && nid > 0)) {
+        validate_reply_one(resp, req, "filter", "give the ids either as id=... or as one filter");
+        goto out;
+    }
+    if (nid > COMPANIES_BULK_MAX) {
+        validate_reply_one(resp, req, "id", "at most 100 ids at once");
+        goto out;
+    }
+    n = nid;
+    if (filter != NULL) {
+        field = "filter";
+        if (companies_filter_ids(req, filter, &doc, ids, &n, resp) != VALIDATE_OK)
+            goto out;
+    }
+    if (n == 0) {
+        validate_reply_one(resp, req, field, "give at least one id");
+        goto out;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (validate_text(ids[i], strlen(ids[i]), VALIDATE_TEXT_MAX, why, sizeof(why)) != 0) {
+            snprintf(msg, sizeof(msg), "id %zu %s", i + 1, why);
+            validate_reply_one(resp, req, field, msg);
+            goto out;
+        }
+    }
+    /* De-duplicated in the order given (n is at most 100, so quadratic is fine). */
+    for (size_t i = 0; i < n; i++) {
+        size_t k = 0;
+        while (k < unique && strcmp(ids[k], ids[i]) != 0)
+            k++;
+        if (k == unique)
+            ids[unique++] = ids[i];
+    }
+    ddb_error_clear(&err);
+    st = company_repo_delete_many(repo, ids, unique, &err);
+    if (st != REPO_OK) {
+        reply_repo_failure(resp, req, st, &err, "company bulk delete");
+        goto out;
+    }
+    body = json_object_new_object();
+    deleted = json_object_new_array();
+    if (body == NULL || deleted == NULL) {
+        reply_internal(resp, req, "company bulk delete");
+        goto out;
+    }
+    for (size_t i = 0; i < unique; i++) {
+        if (json_object_array_add(deleted, json_object_new_string(ids[i])) != 0) {
+            reply_internal(resp, req, "company bulk delete");
+            goto out;
+        }
+    }
+    if (json_object_object_add(body, "deleted", deleted) != 0) {
+        reply_internal(resp, req, "company bulk delete");
+        goto out;
+    }
+    deleted = NULL;
+    reply_json(resp, req, 200, body);
+    body = NULL;
+out:
+    json_object_put(deleted);
+    json_object_put(body);
+    json_object_put(doc);
+}

@@ -1,0 +1,7 @@
+#!/bin/sh
+# The company and donor repositories against dynalite, the default local DynamoDB.
+. "$TOP_SRCDIR/tests/lib/harness.sh"
+harness_env
+harness_start_dynalite
+harness_wait_dynalite
+harness_run "$TOP_BUILDDIR/tests/integration/test_repo"
