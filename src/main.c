@@ -1,16 +1,18 @@
-/* savealife: the command line. `serve` arrives with the service issue. */
+/* savealife: the command line. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <curl/curl.h>
 
+#include "api/auth.h"
 #include "config.h"
 #include "ddb/ddb.h"
 #include "server/master.h"
 #include "tables.h"
 
 #define CREATE_TABLES_WAIT_MS 120000L
+#define TOKEN_MAX 4096
 
 static void
 usage(FILE *out)
@@ -22,6 +24,8 @@ usage(FILE *out)
                  "                  gracefully, HUP reloads, USR1 reopens the log)\n"
                  "  create-tables   create the tables from the schema folder (existing ones are\n"
                  "                  kept) and wait until they are ACTIVE\n"
+                 "  hash-token      read an admin token on standard input, print its SHA-256\n"
+                 "                  digest (a line for SAVEALIFE_TOKENS_FILE)\n"
                  "  version         print the version\n"
                  "  --help          print this help\n"
                  "\n"
@@ -67,6 +71,56 @@ cmd_serve(const struct config *cfg, int argc, char *argv[])
     return master_run(cfg, argc, argv);
 }
 
+/* The token is the first line of standard input, without its line end. It must be usable in
+ * "Authorization: Bearer <token>": printable ASCII with no spaces (RFC 6750's b64token is
+ * narrower still, but any such token compares equal byte for byte). */
+static int
+cmd_hash_token(void)
+{
+    char token[TOKEN_MAX + 2], hex[AUTH_DIGEST_HEX];
+    size_t len = 0;
+    int rc = 2;
+
+    if (fgets(token, sizeof(token), stdin) == NULL) {
+        fprintf(stderr, "savealife: hash-token: no token on standard input\n");
+        goto out;
+    }
+    len = strlen(token);
+    if (len > 0 && token[len - 1] == '\n')
+        token[--len] = '\0';
+    else if (!feof(stdin)) {
+        fprintf(stderr, "savealife: hash-token: the token is longer than %d bytes\n", TOKEN_MAX);
+        goto out;
+    }
+    if (len > 0 && token[len - 1] == '\r')
+        token[--len] = '\0';
+    if (len == 0) {
+        fprintf(stderr, "savealife: hash-token: the token is empty\n");
+        goto out;
+    }
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)token[i];
+        if (c <= ' ' || c >= 0x7f) {
+            fprintf(stderr, "savealife: hash-token: the token may hold only printable ASCII "
+                            "without spaces\n");
+            goto out;
+        }
+    }
+    if (auth_hash_token(token, len, hex) != 0) {
+        fprintf(stderr, "savealife: hash-token: hashing failed\n");
+        rc = 1;
+        goto out;
+    }
+    if (printf("%s\n", hex) < 0 || fflush(stdout) != 0) {
+        rc = 1;
+        goto out;
+    }
+    rc = EXIT_SUCCESS;
+out:
+    explicit_bzero(token, sizeof(token));
+    return rc;
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -85,6 +139,14 @@ main(int argc, char *argv[])
     if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
         printf("savealife %s (%s)\n", SAVEALIFE_VERSION, curl_version());
         return EXIT_SUCCESS;
+    }
+    if (strcmp(cmd, "hash-token") == 0) {
+        if (argc > 2) {
+            fprintf(stderr, "savealife: hash-token takes no options (the token comes on "
+                            "standard input)\n");
+            return 2;
+        }
+        return cmd_hash_token();
     }
     if (config_load(&cfg, argc - 2, argv + 2, errbuf, sizeof(errbuf)) != 0) {
         fprintf(stderr, "savealife: %s\n", errbuf);
