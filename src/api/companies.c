@@ -43,7 +43,7 @@ companies_list(void *app, const struct http_request *req, const struct router_pa
                struct http_response *resp)
 {
     struct repo *repo = app;
-    json_object *items = NULL, *body = NULL;
+    json_object *items = NULL;
     char *next = NULL;
     struct ddb_error err;
     int limit;
@@ -58,22 +58,10 @@ companies_list(void *app, const struct http_request *req, const struct router_pa
         reply_repo_failure(resp, req, st, &err, "company list");
         goto out;
     }
-    body = json_object_new_object();
-    if (body == NULL || json_object_object_add(body, "items", items) != 0) {
-        reply_internal(resp, req, "company list");
-        goto out;
-    }
+    reply_page(resp, req, items, next);
     items = NULL;
-    if (json_object_object_add(body, "next_cursor",
-                               next != NULL ? json_object_new_string(next) : NULL) != 0) {
-        reply_internal(resp, req, "company list");
-        goto out;
-    }
-    reply_json(resp, req, 200, body);
-    body = NULL;
 out:
     json_object_put(items);
-    json_object_put(body);
     free(next);
 }
 

@@ -113,7 +113,7 @@ donors_list(void *app, const struct http_request *req, const struct router_param
     struct repo *repo = app;
     const char *city = http_request_query(req, "city");
     const char *type = http_request_query(req, "type");
-    json_object *items = NULL, *body = NULL;
+    json_object *items = NULL;
     char *next = NULL;
     char msg[VALIDATE_MSG_MAX];
     struct ddb_error err;
@@ -144,22 +144,10 @@ donors_list(void *app, const struct http_request *req, const struct router_param
         reply_repo_failure(resp, req, st, &err, "donor list");
         goto out;
     }
-    body = json_object_new_object();
-    if (body == NULL || json_object_object_add(body, "items", items) != 0) {
-        reply_internal(resp, req, "donor list");
-        goto out;
-    }
+    reply_page(resp, req, items, next);
     items = NULL;
-    if (json_object_object_add(body, "next_cursor",
-                               next != NULL ? json_object_new_string(next) : NULL) != 0) {
-        reply_internal(resp, req, "donor list");
-        goto out;
-    }
-    reply_json(resp, req, 200, body);
-    body = NULL;
 out:
     json_object_put(items);
-    json_object_put(body);
     free(next);
 }
 

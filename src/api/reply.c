@@ -115,6 +115,30 @@ reply_repo_failure(struct http_response *resp, const struct http_request *req, r
         http_response_empty(resp, 500);
 }
 
+void
+reply_page(struct http_response *resp, const struct http_request *req, json_object *items,
+           const char *next)
+{
+    json_object *body = json_object_new_object();
+    json_object *cursor = NULL;
+
+    if (body == NULL || json_object_object_add(body, "items", items) != 0) {
+        json_object_put(items);
+        goto fail;
+    }
+    if (next != NULL && (cursor = json_object_new_string(next)) == NULL)
+        goto fail;
+    if (json_object_object_add(body, "next_cursor", cursor) != 0) {
+        json_object_put(cursor);
+        goto fail;
+    }
+    reply_json(resp, req, 200, body);
+    return;
+fail:
+    json_object_put(body);
+    reply_internal(resp, req, "list page");
+}
+
 int
 reply_location(struct http_response *resp, const char *prefix, const char *key)
 {

@@ -18,6 +18,11 @@ int reply_status_of(repo_status status);
 void reply_json(struct http_response *resp, const struct http_request *req, int status,
                 json_object *body);
 
+/* A page of a listing: 200 {"items":[...],"next_cursor":<next or null>}; items' reference is
+ * taken over. */
+void reply_page(struct http_response *resp, const struct http_request *req, json_object *items,
+                const char *next);
+
 /* An item (reference taken over) with ETag "\"<version>\"" from its version member. */
 void reply_item(struct http_response *resp, const struct http_request *req, int status,
                 json_object *item);
