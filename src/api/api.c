@@ -12,6 +12,7 @@
 #include "api/donors.h"
 #include "api/health.h"
 #include "api/reply.h"
+#include "api/status.h"
 #include "http/router.h"
 #include "repo/repo.h"
 
@@ -20,10 +21,11 @@ struct api {
     struct auth *auth;
     struct repo repo;
     struct health_cache ready;
+    struct status_source status;
 };
 
 /* Which part of the api a route's handler receives as its app. */
-enum api_ctx { API_CTX_NONE, API_CTX_REPO, API_CTX_READY };
+enum api_ctx { API_CTX_NONE, API_CTX_REPO, API_CTX_READY, API_CTX_STATUS };
 
 /* What the dispatcher decides before a handler runs, per route (parallel to api_routes). */
 struct api_route_info {
@@ -48,24 +50,26 @@ static const struct router_route api_routes[] = {
     {"GET", "/api/donors/{email}", donors_get},
     {"PATCH", "/api/donors/{email}", donors_update},
     {"DELETE", "/api/donors/{email}", donors_delete},
+    {"GET", "/api/status", status_page},
 };
 
 static const struct api_route_info api_route_infos[] = {
-    {0, 0, API_CTX_NONE},  /* GET /api/health */
-    {0, 0, API_CTX_READY}, /* GET /api/ready */
-    {0, 0, API_CTX_REPO},  /* GET /api/companies */
-    {1, 1, API_CTX_REPO},  /* POST /api/companies */
-    {1, 1, API_CTX_REPO},  /* PUT /api/companies */
-    {1, 0, API_CTX_REPO},  /* DELETE /api/companies */
-    {0, 0, API_CTX_REPO},  /* GET /api/companies/{id} */
-    {1, 1, API_CTX_REPO},  /* PUT /api/companies/{id} */
-    {1, 0, API_CTX_REPO},  /* DELETE /api/companies/{id} */
-    {0, 1, API_CTX_REPO},  /* POST /api/donors */
-    {1, 0, API_CTX_REPO},  /* GET /api/donors */
-    {0, 1, API_CTX_REPO},  /* POST /api/donor/signup */
-    {1, 0, API_CTX_REPO},  /* GET /api/donors/{email} */
-    {1, 1, API_CTX_REPO},  /* PATCH /api/donors/{email} */
-    {1, 0, API_CTX_REPO},  /* DELETE /api/donors/{email} */
+    {0, 0, API_CTX_NONE},   /* GET /api/health */
+    {0, 0, API_CTX_READY},  /* GET /api/ready */
+    {0, 0, API_CTX_REPO},   /* GET /api/companies */
+    {1, 1, API_CTX_REPO},   /* POST /api/companies */
+    {1, 1, API_CTX_REPO},   /* PUT /api/companies */
+    {1, 0, API_CTX_REPO},   /* DELETE /api/companies */
+    {0, 0, API_CTX_REPO},   /* GET /api/companies/{id} */
+    {1, 1, API_CTX_REPO},   /* PUT /api/companies/{id} */
+    {1, 0, API_CTX_REPO},   /* DELETE /api/companies/{id} */
+    {0, 1, API_CTX_REPO},   /* POST /api/donors */
+    {1, 0, API_CTX_REPO},   /* GET /api/donors */
+    {0, 1, API_CTX_REPO},   /* POST /api/donor/signup */
+    {1, 0, API_CTX_REPO},   /* GET /api/donors/{email} */
+    {1, 1, API_CTX_REPO},   /* PATCH /api/donors/{email} */
+    {1, 0, API_CTX_REPO},   /* DELETE /api/donors/{email} */
+    {1, 0, API_CTX_STATUS}, /* GET /api/status */
 };
 
 _Static_assert(sizeof(api_routes) / sizeof(api_routes[0]) ==
@@ -73,7 +77,8 @@ _Static_assert(sizeof(api_routes) / sizeof(api_routes[0]) ==
                "one api_route_info per route");
 
 int
-api_new(const struct config *cfg, struct api **out, char *errbuf, size_t errlen)
+api_new(const struct config *cfg, const struct scoreboard *sb, struct api **out, char *errbuf,
+        size_t errlen)
 {
     struct api *api = NULL;
     struct ddb_options opts;
@@ -107,6 +112,7 @@ api_new(const struct config *cfg, struct api **out, char *errbuf, size_t errlen)
         goto out;
     }
     health_cache_init(&api->ready, &api->repo);
+    api->status.sb = sb;
     *out = api;
     api = NULL;
     rc = 0;
@@ -171,6 +177,8 @@ api_ctx_of(struct api *api, enum api_ctx ctx)
         return &api->repo;
     case API_CTX_READY:
         return &api->ready;
+    case API_CTX_STATUS:
+        return &api->status;
     case API_CTX_NONE:
         break;
     }

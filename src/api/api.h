@@ -11,10 +11,13 @@
 #include "http/response.h"
 
 struct api;
+struct scoreboard;
 
-/* Creates the worker's DynamoDB client and loads the admin token digests. Returns 0, or -1
- * with a message in errbuf. */
-int api_new(const struct config *cfg, struct api **out, char *errbuf, size_t errlen);
+/* Creates the worker's DynamoDB client and loads the admin token digests. sb is the pool's
+ * scoreboard that GET /api/status reads (borrowed; NULL: the page answers 503). Returns 0, or
+ * -1 with a message in errbuf. */
+int api_new(const struct config *cfg, const struct scoreboard *sb, struct api **out, char *errbuf,
+            size_t errlen);
 
 /* Frees the api and its client. NULL is allowed. */
 void api_free(struct api *api);

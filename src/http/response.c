@@ -129,6 +129,29 @@ http_response_json(struct http_response *resp, int status, json_object *body)
     return set_json_body(resp, status, body, CONTENT_TYPE_JSON);
 }
 
+int
+http_response_text(struct http_response *resp, int status, const char *content_type,
+                   const char *body, size_t len)
+{
+    char *copy;
+
+    /* The media type lands in a header: it must fit and carry no line break. */
+    if (resp == NULL || !status_valid(status) || content_type == NULL || body == NULL ||
+        strlen(content_type) >= sizeof(resp->content_type) || strpbrk(content_type, "\r\n"))
+        return -1;
+    copy = malloc(len + 1);
+    if (copy == NULL)
+        return -1;
+    memcpy(copy, body, len);
+    copy[len] = '\0';
+    free(resp->body);
+    resp->body = copy;
+    resp->body_len = len;
+    resp->status = status;
+    snprintf(resp->content_type, sizeof(resp->content_type), "%s", content_type);
+    return 0;
+}
+
 void
 http_response_empty(struct http_response *resp, int status)
 {

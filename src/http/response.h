@@ -42,6 +42,11 @@ int http_response_header(struct http_response *resp, const char *name, const cha
  * is not sent, the response has no body). Returns 0 or -1 (out of memory). */
 int http_response_json(struct http_response *resp, int status, json_object *body);
 
+/* Sets status and a body of len bytes (copied) of the given media type, which must fit
+ * content_type and hold no CR or LF. Returns 0 or -1 (refused, or out of memory). */
+int http_response_text(struct http_response *resp, int status, const char *content_type,
+                       const char *body, size_t len);
+
 /* Sets status with no body (204, 304). */
 void http_response_empty(struct http_response *resp, int status);
 

@@ -39,6 +39,14 @@ struct sb_pool {
     atomic_ulong max_children_reached;
     atomic_ulong slow_requests;
     atomic_size_t used; /* slots [0, used) have been claimed at least once */
+    /* DynamoDB figures of the workers reaped so far, written by the master alone; odd
+     * retired_seq while it moves a slot's figures here, so a reader never counts a worker
+     * twice or not at all. */
+    atomic_uint retired_seq;
+    atomic_ulong r_calls, r_attempts, r_retries, r_throttles;
+    atomic_ulong r_errors[DDB_ERR_CLIENT + 1];
+    atomic_ullong r_total_ms_bits;
+    atomic_ulong r_latency[DDB_LATENCY_BUCKETS];
 };
 
 struct scoreboard {
@@ -189,10 +197,42 @@ scoreboard_claim(struct scoreboard *sb, unsigned generation, size_t *slot)
     return -1;
 }
 
+/* Adds a slot's DynamoDB figures to the pool's retired totals (master only, inside its
+ * retired_seq write). A slot whose worker died mid-update gives what it holds. */
+static void
+retire_ddb(struct sb_pool *p, const struct sb_slot *s)
+{
+    double total = 0, add = 0;
+    uint64_t bits;
+
+    ST(p->r_calls, LD(p->r_calls) + LD(s->calls));
+    ST(p->r_attempts, LD(p->r_attempts) + LD(s->attempts));
+    ST(p->r_retries, LD(p->r_retries) + LD(s->retries));
+    ST(p->r_throttles, LD(p->r_throttles) + LD(s->throttles));
+    for (size_t e = 0; e <= DDB_ERR_CLIENT; e++)
+        ST(p->r_errors[e], LD(p->r_errors[e]) + LD(s->errors[e]));
+    bits = LD(p->r_total_ms_bits);
+    memcpy(&total, &bits, sizeof(bits));
+    bits = LD(s->total_ms_bits);
+    memcpy(&add, &bits, sizeof(bits));
+    total += add;
+    memcpy(&bits, &total, sizeof(bits));
+    ST(p->r_total_ms_bits, (unsigned long long)bits);
+    for (size_t b = 0; b < DDB_LATENCY_BUCKETS; b++)
+        ST(p->r_latency[b], LD(p->r_latency[b]) + LD(s->latency[b]));
+}
+
 enum scoreboard_state
 scoreboard_release(struct scoreboard *sb, size_t slot)
 {
+    struct sb_pool *p = sb->pool;
     struct sb_slot *s = &sb->slots[slot];
+    unsigned rseq = atomic_load_explicit(&p->retired_seq, memory_order_relaxed) | 1u;
+    atomic_store_explicit(&p->retired_seq, rseq, memory_order_relaxed);
+    atomic_thread_fence(memory_order_release);
+    /* A slot already free (claimed, then released without a fork) holds zeros. */
+    if (LD(s->state) != SCOREBOARD_FREE)
+        retire_ddb(p, s);
     unsigned seq = write_begin(s);
     enum scoreboard_state was = (enum scoreboard_state)LD(s->state);
     /* Its worker is gone: a request it died in no longer runs. */
@@ -201,6 +241,7 @@ scoreboard_release(struct scoreboard *sb, size_t slot)
     ST(s->pid, 0);
     ST(s->state, SCOREBOARD_FREE);
     write_end(s, seq);
+    atomic_store_explicit(&p->retired_seq, rseq + 1u, memory_order_release);
     return was;
 }
 
@@ -385,4 +426,56 @@ scoreboard_read(const struct scoreboard *sb, struct scoreboard_pool *pool,
             rc = 1;
     }
     return rc;
+}
+
+static void
+ddb_add(struct ddb_stats *to, const struct ddb_stats *from)
+{
+    to->calls += from->calls;
+    to->attempts += from->attempts;
+    to->retries += from->retries;
+    to->throttles += from->throttles;
+    for (size_t e = 0; e <= DDB_ERR_CLIENT; e++)
+        to->errors[e] += from->errors[e];
+    to->total_ms += from->total_ms;
+    for (size_t b = 0; b < DDB_LATENCY_BUCKETS; b++)
+        to->latency[b] += from->latency[b];
+}
+
+int
+scoreboard_read_ddb(const struct scoreboard *sb, struct ddb_stats *out)
+{
+    const struct sb_pool *p = sb->pool;
+    unsigned before = 0, after = 1;
+
+    for (int tries = 0; tries < READ_TRIES && before != after; tries++) {
+        if (tries > 0)
+            sched_yield();
+        memset(out, 0, sizeof(*out));
+        before = atomic_load_explicit(&p->retired_seq, memory_order_acquire);
+        if (before & 1u) {
+            after = before + 1u;
+            continue;
+        }
+        out->calls = LD(p->r_calls);
+        out->attempts = LD(p->r_attempts);
+        out->retries = LD(p->r_retries);
+        out->throttles = LD(p->r_throttles);
+        for (size_t e = 0; e <= DDB_ERR_CLIENT; e++)
+            out->errors[e] = LD(p->r_errors[e]);
+        uint64_t bits = LD(p->r_total_ms_bits);
+        memcpy(&out->total_ms, &bits, sizeof(bits));
+        for (size_t b = 0; b < DDB_LATENCY_BUCKETS; b++)
+            out->latency[b] = LD(p->r_latency[b]);
+        size_t used = atomic_load(&p->used);
+        for (size_t i = 0; i < used && i < sb->nslots; i++) {
+            struct scoreboard_worker w;
+            scoreboard_read_slot(sb, i, &w);
+            if (w.state != SCOREBOARD_FREE)
+                ddb_add(out, &w.ddb);
+        }
+        atomic_thread_fence(memory_order_acquire);
+        after = atomic_load_explicit(&p->retired_seq, memory_order_relaxed);
+    }
+    return before == after ? 0 : -1;
 }

@@ -96,4 +96,9 @@ void scoreboard_read_slot(const struct scoreboard *sb, size_t slot, struct score
 int scoreboard_read(const struct scoreboard *sb, struct scoreboard_pool *pool,
                     struct scoreboard_worker *workers, size_t cap, size_t *n);
 
+/* The pool's DynamoDB figures since start: those of every worker reaped so far (added by
+ * scoreboard_release) plus the latest of every worker alive. Returns 0, or -1 when the master
+ * kept reaping through every try (out then holds the last attempt's sum). */
+int scoreboard_read_ddb(const struct scoreboard *sb, struct ddb_stats *out);
+
 #endif

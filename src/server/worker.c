@@ -215,7 +215,7 @@ worker_run(const struct worker_params *p)
         log_msg(p->log, CONFIG_LOG_ERROR, "worker: libfcgi failed to initialise");
         goto out;
     }
-    if (api_new(p->cfg, &api, errbuf, sizeof(errbuf)) != 0) {
+    if (api_new(p->cfg, p->sb, &api, errbuf, sizeof(errbuf)) != 0) {
         log_msg(p->log, CONFIG_LOG_ERROR, "worker: cannot start: %s", errbuf);
         rc = WORKER_EXIT_CONFIG;
         goto out;

@@ -1,0 +1,357 @@
+/* The status page: one read of the scoreboard (pool, workers, DynamoDB totals), rendered as
+ * JSON with php-fpm's field names, or as OpenMetrics text. */
+#include "api/status.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <json-c/json.h>
+
+#include "api/reply.h"
+#include "ddb/ddb_error.h"
+#include "server/scoreboard.h"
+
+#define STATUS_OPENMETRICS_TYPE "application/openmetrics-text; version=1.0.0; charset=utf-8"
+
+/* The upper bounds of the client's latency buckets, ms (the last is +Inf). */
+static const char *const status_le_ms[DDB_LATENCY_BUCKETS] = {"5",   "10",  "25",   "50",
+                                                              "100", "250", "1000", "+Inf"};
+static const char *const status_le_s[DDB_LATENCY_BUCKETS] = {"0.005", "0.01", "0.025", "0.05",
+                                                             "0.1",   "0.25", "1.0",   "+Inf"};
+
+/* One read of everything the page shows. */
+struct status_snapshot {
+    struct scoreboard_pool pool;
+    struct scoreboard_worker *workers;
+    size_t nworkers;
+    struct ddb_stats ddb;
+    uint64_t now_ms;
+};
+
+static const char *
+status_state_name(enum scoreboard_state state)
+{
+    switch (state) {
+    case SCOREBOARD_FREE:
+        return "free";
+    case SCOREBOARD_STARTING:
+        return "starting";
+    case SCOREBOARD_IDLE:
+        return "idle";
+    case SCOREBOARD_READING:
+        return "reading";
+    case SCOREBOARD_BUSY:
+        return "busy";
+    case SCOREBOARD_EXITING:
+        return "exiting";
+    }
+    return "unknown";
+}
+
+static int
+status_running(enum scoreboard_state state)
+{
+    return state == SCOREBOARD_READING || state == SCOREBOARD_BUSY;
+}
+
+static double
+status_seconds_since(uint64_t now_ms, uint64_t then_ms)
+{
+    return now_ms > then_ms ? (double)(now_ms - then_ms) / 1000.0 : 0.0;
+}
+
+/* Returns 0, or -1 when the worker rows could not be allocated. */
+static int
+status_read(const struct scoreboard *sb, struct status_snapshot *snap)
+{
+    size_t cap = scoreboard_capacity(sb);
+
+    memset(snap, 0, sizeof(*snap));
+    snap->workers = calloc(cap, sizeof(*snap->workers));
+    if (snap->workers == NULL)
+        return -1;
+    /* Every slot fits, so the read is complete. */
+    (void)scoreboard_read(sb, &snap->pool, snap->workers, cap, &snap->nworkers);
+    /* A master that reaps without pause leaves the best sum it had: the figures are counters,
+     * a scrape later corrects them. */
+    (void)scoreboard_read_ddb(sb, &snap->ddb);
+    snap->now_ms = scoreboard_now_ms();
+    return 0;
+}
+
+/* Adds name: value to obj; returns 0 or -1 (value is consumed either way). */
+static int
+status_add(json_object *obj, const char *name, json_object *value)
+{
+    if (value == NULL)
+        return -1;
+    if (json_object_object_add(obj, name, value) != 0) {
+        json_object_put(value);
+        return -1;
+    }
+    return 0;
+}
+
+static int
+status_append(json_object *arr, json_object *value)
+{
+    if (value == NULL)
+        return -1;
+    if (json_object_array_add(arr, value) != 0) {
+        json_object_put(value);
+        return -1;
+    }
+    return 0;
+}
+
+static json_object *
+status_u64(uint64_t v)
+{
+    /* json-c keeps integers as int64; a counter never gets near its top. */
+    return json_object_new_int64(v > INT64_MAX ? INT64_MAX : (int64_t)v);
+}
+
+static json_object *
+status_worker_json(const struct scoreboard_worker *w, uint64_t now_ms)
+{
+    json_object *o = json_object_new_object();
+    int bad = o == NULL;
+
+    bad = bad || status_add(o, "pid", json_object_new_int64((int64_t)w->pid));
+    bad = bad || status_add(o, "generation", status_u64(w->generation));
+    bad = bad || status_add(o, "state", json_object_new_string(status_state_name(w->state)));
+    bad = bad || status_add(o, "requests", status_u64(w->requests));
+    bad = bad || status_add(o, "route", json_object_new_string(w->route));
+    if (!bad && status_running(w->state))
+        bad = status_add(o, "request_duration_s",
+                         json_object_new_double(status_seconds_since(now_ms, w->request_ms)));
+    if (bad) {
+        json_object_put(o);
+        return NULL;
+    }
+    return o;
+}
+
+static json_object *
+status_ddb_json(const struct ddb_stats *d)
+{
+    json_object *o = json_object_new_object();
+    json_object *errors = json_object_new_object();
+    json_object *latency = json_object_new_array();
+    unsigned long cumulative = 0;
+    int bad = o == NULL || errors == NULL || latency == NULL;
+
+    for (int e = DDB_OK + 1; !bad && e <= DDB_ERR_CLIENT; e++)
+        bad = status_add(errors, ddb_error_name((ddb_status)e), status_u64(d->errors[e]));
+    for (size_t b = 0; !bad && b < DDB_LATENCY_BUCKETS; b++) {
+        json_object *bucket = json_object_new_object();
+        cumulative += d->latency[b];
+        bad = bucket == NULL || status_add(bucket, "le", json_object_new_string(status_le_ms[b])) ||
+              status_add(bucket, "count", status_u64(cumulative));
+        if (bad)
+            json_object_put(bucket);
+        else
+            bad = status_append(latency, bucket);
+    }
+    bad = bad || status_add(o, "calls", status_u64(d->calls));
+    bad = bad || status_add(o, "attempts", status_u64(d->attempts));
+    bad = bad || status_add(o, "retries", status_u64(d->retries));
+    bad = bad || status_add(o, "throttles", status_u64(d->throttles));
+    bad = bad || status_add(o, "total_ms", json_object_new_double(d->total_ms));
+    if (!bad) {
+        bad = status_add(o, "errors", errors);
+        errors = NULL;
+    }
+    if (!bad) {
+        bad = status_add(o, "latency", latency);
+        latency = NULL;
+    }
+    json_object_put(errors);
+    json_object_put(latency);
+    if (bad) {
+        json_object_put(o);
+        return NULL;
+    }
+    return o;
+}
+
+static json_object *
+status_json(const struct status_snapshot *s)
+{
+    const struct scoreboard_pool *p = &s->pool;
+    json_object *o = json_object_new_object();
+    json_object *workers = json_object_new_array();
+    char start[32];
+    struct tm tm;
+    int bad = o == NULL || workers == NULL;
+
+    if (gmtime_r(&p->start_time, &tm) == NULL ||
+        strftime(start, sizeof(start), "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+        snprintf(start, sizeof(start), "1970-01-01T00:00:00Z");
+    bad = bad || status_add(o, "start_time", json_object_new_string(start));
+    bad = bad ||
+          status_add(o, "start_since",
+                     status_u64(s->now_ms > p->start_ms ? (s->now_ms - p->start_ms) / 1000 : 0));
+    bad = bad || status_add(o, "accepted_conn", status_u64(p->accepted));
+    bad = bad || status_add(o, "idle_processes", status_u64(p->idle));
+    bad = bad || status_add(o, "active_processes", status_u64(p->active));
+    bad = bad || status_add(o, "total_processes", status_u64(p->total));
+    bad = bad || status_add(o, "max_active_processes", status_u64(p->max_active));
+    bad = bad || status_add(o, "max_children_reached", status_u64(p->max_children_reached));
+    bad = bad || status_add(o, "slow_requests", status_u64(p->slow_requests));
+    bad = bad || status_add(o, "workers_target", status_u64(p->workers_target));
+    for (size_t i = 0; !bad && i < s->nworkers; i++)
+        bad = status_append(workers, status_worker_json(&s->workers[i], s->now_ms));
+    if (!bad) {
+        bad = status_add(o, "workers", workers);
+        workers = NULL;
+    }
+    bad = bad || status_add(o, "ddb", status_ddb_json(&s->ddb));
+    json_object_put(workers);
+    if (bad) {
+        json_object_put(o);
+        return NULL;
+    }
+    return o;
+}
+
+/* "# TYPE" and "# HELP" of one metric family. */
+static void
+status_family(FILE *f, const char *name, const char *type, const char *help)
+{
+    fprintf(f, "# TYPE savealife_%s %s\n# HELP savealife_%s %s\n", name, type, name, help);
+}
+
+static void
+status_counter(FILE *f, const char *name, const char *help, unsigned long value)
+{
+    status_family(f, name, "counter", help);
+    fprintf(f, "savealife_%s_total %lu\n", name, value);
+}
+
+static void
+status_gauge(FILE *f, const char *name, const char *help, unsigned long value)
+{
+    status_family(f, name, "gauge", help);
+    fprintf(f, "savealife_%s %lu\n", name, value);
+}
+
+static void
+status_openmetrics_write(FILE *f, const struct status_snapshot *s)
+{
+    const struct scoreboard_pool *p = &s->pool;
+    const struct ddb_stats *d = &s->ddb;
+    unsigned long cumulative = 0;
+
+    status_family(f, "start_time_seconds", "gauge", "Wall-clock time the pool started.");
+    fprintf(f, "savealife_start_time_seconds %lld\n", (long long)p->start_time);
+    status_counter(f, "accepted_connections", "Requests accepted by the pool's workers.",
+                   p->accepted);
+    status_family(f, "processes", "gauge", "Worker processes by state.");
+    fprintf(f, "savealife_processes{state=\"idle\"} %u\n", p->idle);
+    fprintf(f, "savealife_processes{state=\"active\"} %u\n", p->active);
+    fprintf(f, "savealife_processes{state=\"other\"} %u\n", p->total - p->idle - p->active);
+    status_gauge(f, "processes_target", "Worker processes the master wants.", p->workers_target);
+    status_gauge(f, "max_active_processes", "Most requests running at once since start.",
+                 p->max_active);
+    status_counter(f, "max_children_reached", "Times every worker became busy.",
+                   p->max_children_reached);
+    status_counter(f, "slow_requests", "Requests that ran past the request timeout.",
+                   p->slow_requests);
+    status_family(f, "worker_requests", "counter", "Requests each live worker has finished.");
+    for (size_t i = 0; i < s->nworkers; i++)
+        fprintf(f, "savealife_worker_requests_total{pid=\"%ld\"} %lu\n", (long)s->workers[i].pid,
+                s->workers[i].requests);
+
+    status_counter(f, "ddb_calls", "DynamoDB calls made.", d->calls);
+    status_counter(f, "ddb_attempts", "DynamoDB HTTP attempts (calls plus retries).", d->attempts);
+    status_counter(f, "ddb_retries", "DynamoDB attempts retried.", d->retries);
+    status_counter(f, "ddb_throttles", "Throttled DynamoDB answers seen.", d->throttles);
+    status_family(f, "ddb_errors", "counter", "DynamoDB calls failed, by final error type.");
+    for (int e = DDB_OK + 1; e <= DDB_ERR_CLIENT; e++)
+        fprintf(f, "savealife_ddb_errors_total{type=\"%s\"} %lu\n", ddb_error_name((ddb_status)e),
+                d->errors[e]);
+    status_family(f, "ddb_call_duration_seconds", "histogram",
+                  "Time DynamoDB calls took, retries included.");
+    for (size_t b = 0; b < DDB_LATENCY_BUCKETS; b++) {
+        cumulative += d->latency[b];
+        fprintf(f, "savealife_ddb_call_duration_seconds_bucket{le=\"%s\"} %lu\n", status_le_s[b],
+                cumulative);
+    }
+    fprintf(f, "savealife_ddb_call_duration_seconds_count %lu\n", cumulative);
+    fprintf(f, "savealife_ddb_call_duration_seconds_sum %.6f\n", d->total_ms / 1000.0);
+    fprintf(f, "# EOF\n");
+}
+
+/* The text into *out (malloc'd) and *len. Returns 0 or -1. */
+static int
+status_openmetrics(const struct status_snapshot *s, char **out, size_t *len)
+{
+    char *buf = NULL;
+    size_t size = 0;
+    FILE *f = open_memstream(&buf, &size);
+    int rc = -1;
+
+    *out = NULL;
+    *len = 0;
+    if (f == NULL)
+        return -1;
+    status_openmetrics_write(f, s);
+    int failed = ferror(f);
+    if (fclose(f) != 0 || failed)
+        goto out;
+    *out = buf;
+    *len = size;
+    buf = NULL;
+    rc = 0;
+out:
+    free(buf);
+    return rc;
+}
+
+void
+status_page(void *app, const struct http_request *req, const struct router_params *params,
+            struct http_response *resp)
+{
+    const struct status_source *src = app;
+    const char *format = http_request_query(req, "format");
+    struct status_snapshot snap;
+    char *text = NULL;
+    size_t len = 0;
+
+    (void)params;
+    memset(&snap, 0, sizeof(snap));
+    if (format != NULL && strcmp(format, "json") != 0 && strcmp(format, "openmetrics") != 0) {
+        if (http_response_problem(resp, 400, req->request_id, NULL,
+                                  "format must be json or openmetrics") != 0)
+            reply_internal(resp, req, "problem document");
+        return;
+    }
+    if (src == NULL || src->sb == NULL) {
+        if (http_response_problem(resp, 503, req->request_id, NULL,
+                                  "this worker has no scoreboard to report") != 0)
+            reply_internal(resp, req, "problem document");
+        return;
+    }
+    if (status_read(src->sb, &snap) != 0) {
+        reply_internal(resp, req, "status snapshot");
+        goto out;
+    }
+    if (format != NULL && strcmp(format, "openmetrics") == 0) {
+        if (status_openmetrics(&snap, &text, &len) != 0 ||
+            http_response_text(resp, 200, STATUS_OPENMETRICS_TYPE, text, len) != 0)
+            reply_internal(resp, req, "status text");
+        goto out;
+    }
+    json_object *body = status_json(&snap);
+    if (body == NULL)
+        reply_internal(resp, req, "status document");
+    else
+        reply_json(resp, req, 200, body);
+out:
+    free(text);
+    free(snap.workers);
+}
