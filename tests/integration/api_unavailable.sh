@@ -6,22 +6,6 @@
 harness_env
 harness_start_stack
 
-n=0
-failed=0
-ok() {
-    n=$((n + 1))
-    echo "ok $n - $1"
-}
-not_ok() {
-    n=$((n + 1))
-    failed=1
-    echo "not ok $n - $1"
-}
-check() { # check DESCRIPTION COMMAND...
-    desc=$1
-    shift
-    if "$@"; then ok "$desc"; else not_ok "$desc"; fi
-}
 
 # request METHOD PATH [CURL_ARGS...]: status in $code, headers in $HARNESS_DIR/h, body in
 # $HARNESS_DIR/b.
@@ -35,8 +19,7 @@ request() {
 
 # The value of a response header of the last request.
 header() {
-    tr -d '\r' <"$HARNESS_DIR/h" | awk -v name="$1" '
-        { split($0, kv, ":"); if (tolower(kv[1]) == tolower(name)) { sub(/^[^:]*:[ \t]*/, ""); print; exit } }'
+    harness_header "$1" "$HARNESS_DIR/h"
 }
 
 # problem_ok STATUS: the body is a problem document of that status whose request_id is the

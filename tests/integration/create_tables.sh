@@ -7,10 +7,6 @@ harness_start_dynalite
 harness_wait_dynalite
 
 bin="$TOP_BUILDDIR/savealife"
-n=0
-failed=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-not_ok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $1"; shift; for l in "$@"; do echo "# $l"; done; }
 
 # describe TABLE: DescribeTable straight from dynalite, JSON on standard output.
 describe() {

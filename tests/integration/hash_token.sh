@@ -4,9 +4,6 @@
 . "$TOP_SRCDIR/tests/lib/harness.sh"
 
 bin="$TOP_BUILDDIR/savealife"
-n=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-not_ok() { n=$((n + 1)); echo "not ok $n - $1"; shift; for l in "$@"; do echo "# $l"; done; }
 
 token=$(od -An -tx1 -N24 /dev/urandom | tr -d ' \n')
 want=$(printf '%s' "$token" | sha256sum | cut -d' ' -f1)

@@ -10,22 +10,6 @@
 harness_env
 harness_start_stack
 
-n=0
-failed=0
-ok() {
-    n=$((n + 1))
-    echo "ok $n - $1"
-}
-not_ok() {
-    n=$((n + 1))
-    failed=1
-    echo "not ok $n - $1"
-}
-check() { # check DESCRIPTION COMMAND...
-    desc=$1
-    shift
-    if "$@"; then ok "$desc"; else not_ok "$desc"; fi
-}
 
 echo "1..30"
 
@@ -119,8 +103,7 @@ request() {
 
 # The value of a response header of the last request (empty when absent).
 header() {
-    tr -d '\r' <"$HARNESS_DIR/h" | awk -v name="$1" '
-        { split($0, kv, ":"); if (tolower(kv[1]) == tolower(name)) { sub(/^[^:]*:[ \t]*/, ""); print; exit } }'
+    harness_header "$1" "$HARNESS_DIR/h"
 }
 
 # nginx_problem_ok STATUS: the last answer, made by nginx itself, is a problem document of

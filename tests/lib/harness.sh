@@ -240,3 +240,31 @@ harness_stop_serve() {
     fi
     wait "$SERVE_PID"
 }
+
+# TAP for the shell tests: ok DESCRIPTION; not_ok DESCRIPTION [DIAGNOSTIC LINES...];
+# check DESCRIPTION COMMAND... (ok when the command succeeds). $failed is 1 once any failed.
+n=0
+failed=0
+ok() {
+    n=$((n + 1))
+    echo "ok $n - $1"
+}
+not_ok() {
+    n=$((n + 1))
+    failed=1
+    echo "not ok $n - $1"
+    shift
+    for line in "$@"; do echo "# $line"; done
+}
+check() {
+    desc=$1
+    shift
+    if "$@"; then ok "$desc"; else not_ok "$desc"; fi
+}
+
+# harness_header NAME FILE: the value of a header in a file curl wrote with -D (empty when
+# absent; the first one when repeated).
+harness_header() {
+    tr -d '\r' <"$2" | awk -v name="$1" '
+        { split($0, kv, ":"); if (tolower(kv[1]) == tolower(name)) { sub(/^[^:]*:[ \t]*/, ""); print; exit } }'
+}
