@@ -3,10 +3,13 @@
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 
-# Debian packages: the build, the libraries, the test framework, the emulators' runtimes.
+# Debian packages: the build, the libraries, the test framework, the emulators' runtimes, and
+# systemd (the ops tests run its tools) and what the package test needs
+# (dpkg-buildpackage, debhelper, lintian).
 DEB_PACKAGES="build-essential autoconf automake libtool pkg-config libfcgi-dev libjson-c-dev
 libcurl4-openssl-dev libssl-dev zlib1g-dev check openssl curl ca-certificates
-default-jre-headless valgrind clang-format nginx-light wrk"
+default-jre-headless valgrind clang-format nginx-light wrk dpkg-dev debhelper lintian systemd
+strace man-db groff-base"
 
 say() { printf '==> %s\n' "$*" >&2; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }

@@ -53,7 +53,7 @@ static const struct config_var config_vars[] = {
      "prefix of the table names (tables are <prefix>companies, <prefix>donors)"},
     STR_VAR("SAVEALIFE_SCHEMA_DIR", schema_dir, SAVEALIFE_SCHEMA_DIR,
             "where create-tables reads the CreateTable documents"),
-    STR_VAR("SAVEALIFE_TOKENS_FILE", tokens_file, "/etc/savealife/tokens",
+    STR_VAR("SAVEALIFE_TOKENS_FILE", tokens_file, SAVEALIFE_TOKENS_FILE,
             "SHA-256 digests of admin tokens, one a line"),
     NUM_VAR("SAVEALIFE_LOG_LEVEL", KIND_LOG_LEVEL, log_level, 0, 0, "info",
             "debug, info, warn or error"),

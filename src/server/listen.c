@@ -1,9 +1,13 @@
 #include "server/listen.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <limits.h>
 #include <netdb.h>
+#include <netinet/in.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -304,10 +308,175 @@ out:
     return rc;
 }
 
+/* A decimal number of digits only, at most max, into *out. */
+static int
+listen_parse_count(const char *s, long max, long *out)
+{
+    size_t len = strlen(s);
+    if (len == 0 || len > 10 || strspn(s, "0123456789") != len)
+        return -1;
+    long v = strtol(s, NULL, 10);
+    if (v > max)
+        return -1;
+    *out = v;
+    return 0;
+}
+
+/* How many sockets systemd handed this process: LISTEN_FDS when LISTEN_PID is our pid, else
+ * 0 (variables meant for another process are not ours to act on). Returns -1 with errbuf
+ * filled when they are ours but malformed. */
+static int
+listen_activation_count(long *nfds, char *errbuf, size_t errlen)
+{
+    const char *pid_s = getenv("LISTEN_PID");
+    const char *fds_s = getenv("LISTEN_FDS");
+    long pid = 0;
+
+    *nfds = 0;
+    if (pid_s == NULL || fds_s == NULL)
+        return 0;
+    if (listen_parse_count(pid_s, INT_MAX, &pid) != 0 || pid == 0) {
+        snprintf(errbuf, errlen, "LISTEN_PID \"%.32s\" is not a process id", pid_s);
+        return -1;
+    }
+    if ((pid_t)pid != getpid())
+        return 0;
+    /* fds 3 and up, below INT_MAX */
+    if (listen_parse_count(fds_s, INT_MAX - LISTEN_FDS_START, nfds) != 0) {
+        snprintf(errbuf, errlen, "LISTEN_FDS \"%.32s\" is not a number of sockets", fds_s);
+        return -1;
+    }
+    return 0;
+}
+
+/* "unix:/path", "unix:@abstract", "127.0.0.1:9000" or "[::1]:9000", for logs. */
+static void
+listen_describe_address(const struct sockaddr_storage *ss, socklen_t len, char *buf, size_t buflen)
+{
+    char host[INET6_ADDRSTRLEN];
+
+    if (ss->ss_family == AF_UNIX) {
+        const struct sockaddr_un *un = (const struct sockaddr_un *)ss;
+        size_t plen = len > offsetof(struct sockaddr_un, sun_path)
+                          ? len - offsetof(struct sockaddr_un, sun_path)
+                          : 0;
+        char path[sizeof(un->sun_path) + 1];
+        if (plen == 0) {
+            snprintf(buf, buflen, "unix:(unnamed)");
+            return;
+        }
+        if (plen > sizeof(un->sun_path))
+            plen = sizeof(un->sun_path);
+        /* An abstract name starts with a NUL and may hold any byte: shown printable. */
+        for (size_t i = 0; i < plen; i++) {
+            unsigned char c = (unsigned char)un->sun_path[i];
+            path[i] = i == 0 && c == '\0' ? '@' : (c < 0x20 || c >= 0x7f ? '?' : (char)c);
+        }
+        path[plen] = '\0';
+        if (path[0] != '@')
+            path[strnlen(un->sun_path, plen)] = '\0';
+        snprintf(buf, buflen, "unix:%s", path);
+    } else if (ss->ss_family == AF_INET) {
+        const struct sockaddr_in *in = (const struct sockaddr_in *)ss;
+        if (inet_ntop(AF_INET, &in->sin_addr, host, sizeof(host)) == NULL)
+            snprintf(host, sizeof(host), "?");
+        snprintf(buf, buflen, "%s:%u (tcp)", host, (unsigned)ntohs(in->sin_port));
+    } else {
+        const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)ss;
+        if (inet_ntop(AF_INET6, &in6->sin6_addr, host, sizeof(host)) == NULL)
+            snprintf(host, sizeof(host), "?");
+        snprintf(buf, buflen, "[%s]:%u (tcp)", host, (unsigned)ntohs(in6->sin6_port));
+    }
+}
+
+/* Takes fd 3 from systemd, after checking it is something workers can accept FastCGI
+ * connections on. */
+static int
+listen_adopt_activated(long nfds, struct listener *l, char *errbuf, size_t errlen)
+{
+    const int fd = LISTEN_FDS_START;
+    struct sockaddr_storage ss;
+    socklen_t sslen = sizeof(ss);
+    char where[200];
+    int type = 0, accepting = 0;
+    socklen_t optlen = sizeof(type);
+
+    if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &optlen) != 0) {
+        snprintf(errbuf, errlen, "LISTEN_FDS: fd %d from systemd is %s", fd,
+                 errno == ENOTSOCK ? "not a socket"
+                 : errno == EBADF  ? "not open"
+                                   : strerror(errno));
+        return -1;
+    }
+    if (type != SOCK_STREAM) {
+        snprintf(errbuf, errlen,
+                 "LISTEN_FDS: fd %d from systemd is not a stream socket (the socket unit needs "
+                 "ListenStream=)",
+                 fd);
+        return -1;
+    }
+    optlen = sizeof(accepting);
+    if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &accepting, &optlen) != 0 || !accepting) {
+        snprintf(errbuf, errlen,
+                 "LISTEN_FDS: fd %d from systemd is not a listening socket (Accept=no is needed)",
+                 fd);
+        return -1;
+    }
+    memset(&ss, 0, sizeof(ss));
+    if (getsockname(fd, (struct sockaddr *)&ss, &sslen) != 0) {
+        snprintf(errbuf, errlen, "LISTEN_FDS: cannot read the address of fd %d: %s", fd,
+                 strerror(errno));
+        return -1;
+    }
+    if (ss.ss_family != AF_UNIX && ss.ss_family != AF_INET && ss.ss_family != AF_INET6) {
+        snprintf(errbuf, errlen,
+                 "LISTEN_FDS: fd %d from systemd is a socket of family %d, not unix, IPv4 or "
+                 "IPv6",
+                 fd, (int)ss.ss_family);
+        return -1;
+    }
+    /* As sd_listen_fds does: none of them may leak into a program we would exec. Numbers at
+     * or past the open-files limit cannot be open, so a wild LISTEN_FDS costs no time. */
+    long open_max = sysconf(_SC_OPEN_MAX);
+    for (long i = 0; i < nfds && (open_max < 0 || LISTEN_FDS_START + i < open_max); i++) {
+        int flags = fcntl(LISTEN_FDS_START + (int)i, F_GETFD);
+        if (flags >= 0 && fcntl(LISTEN_FDS_START + (int)i, F_SETFD, flags | FD_CLOEXEC) != 0)
+            flags = -1;
+        if (flags < 0 && i == 0) {
+            snprintf(errbuf, errlen, "LISTEN_FDS: cannot make fd %d close-on-exec: %s", fd,
+                     strerror(errno));
+            return -1;
+        }
+    }
+    if (set_flags(fd, errbuf, errlen) != 0)
+        return -1;
+    l->fd = fd;
+    l->activated = 1;
+    l->is_unix = ss.ss_family == AF_UNIX;
+    listen_describe_address(&ss, sslen, where, sizeof(where));
+    snprintf(l->describe, sizeof(l->describe), "fd %d from systemd, %s", fd, where);
+    if (nfds > 1)
+        snprintf(l->warning, sizeof(l->warning),
+                 "LISTEN_FDS=%ld: systemd handed over %ld sockets; only fd %d is used", nfds, nfds,
+                 fd);
+    return 0;
+}
+
 int
 listen_open(const struct config *cfg, struct listener *out, char *errbuf, size_t errlen)
 {
+    long nfds = 0;
+
     listen_reset(out);
+    int rc = listen_activation_count(&nfds, errbuf, errlen);
+    /* Whatever they said, nothing we start may take them for its own. */
+    unsetenv("LISTEN_PID");
+    unsetenv("LISTEN_FDS");
+    unsetenv("LISTEN_FDNAMES");
+    if (rc != 0)
+        return -1;
+    if (nfds > 0)
+        return listen_adopt_activated(nfds, out, errbuf, errlen);
     if (strncmp(cfg->listen, "unix:", 5) == 0)
         return open_unix(cfg, cfg->listen + 5, out, errbuf, errlen);
     return open_tcp(cfg->listen, out, errbuf, errlen);
@@ -321,9 +490,11 @@ listen_close(struct listener *l)
     if (l->fd >= 0)
         close(l->fd);
     l->fd = -1;
-    /* A forked worker closes its copy; a newer server may own the path by now. */
-    if (l->is_unix && l->owner == getpid() && lstat(l->path, &st) == 0 && st.st_dev == l->dev &&
-        st.st_ino == l->ino)
+    /* A forked worker closes its copy; a newer server may own the path by now; systemd's
+     * socket outlives us. */
+    if (l->is_unix && !l->activated && l->owner == getpid() && lstat(l->path, &st) == 0 &&
+        st.st_dev == l->dev && st.st_ino == l->ino)
         unlink(l->path);
     l->is_unix = 0;
+    l->activated = 0;
 }

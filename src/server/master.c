@@ -16,6 +16,7 @@
 #include "api/auth.h"
 #include "server/listen.h"
 #include "server/log.h"
+#include "server/notify.h"
 #include "server/scoreboard.h"
 #include "server/worker.h"
 
@@ -31,6 +32,15 @@
 #define STORM_FIRST_DELAY_MS 100
 #define STORM_MAX_DELAY_MS 5000
 #define FORK_RETRY_MS 1000
+/* How often systemd's STATUS= line is refreshed. */
+#define MASTER_STATUS_MS 5000
+
+/* What systemd has been told of the service's state (Type=notify). */
+enum master_phase {
+    MASTER_STARTING,  /* no READY=1 yet */
+    MASTER_READY,     /* READY=1 sent */
+    MASTER_RELOADING, /* RELOADING=1 sent; READY=1 follows whatever the reload's outcome */
+};
 
 struct master_child {
     pid_t pid; /* 0: a free entry */
@@ -66,6 +76,10 @@ struct master {
     unsigned delay_ms; /* respawn delay while deaths come fast; 0: at once */
     uint64_t next_spawn_ms;
     uint64_t last_shrink_ms;
+    struct notify notify;
+    enum master_phase phase;
+    uint64_t next_status_ms;
+    char status_note[160]; /* appended to STATUS= lines: the last reload's failure; "" if none */
 };
 
 /* Set by the handlers, read by the loop: the only state signals touch. */
@@ -188,15 +202,21 @@ master_term_all_but(struct master *m, unsigned keep, uint64_t now)
     }
 }
 
+/* why: what systemd's STATUS= line says, besides the workers finishing. */
 static void
-master_begin_stop(struct master *m, int exit_code, uint64_t now)
+master_begin_stop(struct master *m, int exit_code, const char *why, uint64_t now)
 {
+    char status[NOTIFY_STATUS_MAX];
+
     if (m->stopping)
         return;
     m->stopping = 1;
     m->exit_code = exit_code;
     log_msg(&m->log, CONFIG_LOG_INFO, "stopping: %zu worker%s finishing their requests",
             m->nchildren, m->nchildren == 1 ? "" : "s");
+    snprintf(status, sizeof(status), "stopping (%s): %zu worker%s finishing in-flight requests",
+             why, m->nchildren, m->nchildren == 1 ? "" : "s");
+    notify_stopping(&m->notify, status);
     master_term_all_but(m, 0, now);
 }
 
@@ -239,10 +259,24 @@ master_calm(struct master *m, uint64_t now)
 static void
 master_undo_reload(struct master *m, uint64_t now)
 {
+    char status[NOTIFY_STATUS_MAX];
     unsigned failed = m->generation;
     log_msg(&m->log, CONFIG_LOG_ERROR,
             "reload failed: workers of generation %u cannot start; generation %u goes on serving",
             failed, m->prev_generation);
+    /* systemd must not be left thinking the reload still runs. */
+    snprintf(m->status_note, sizeof(m->status_note),
+             "last reload failed: its workers could not start (see the log)");
+    snprintf(status, sizeof(status),
+             "reload failed: workers of generation %u cannot start; generation %u goes on serving",
+             failed, m->prev_generation);
+    if (m->phase == MASTER_STARTING) {
+        /* The first generation is not ready yet: its READY=1 is still to come. */
+        notify_status(&m->notify, status);
+    } else {
+        notify_ready(&m->notify, status);
+        m->phase = MASTER_READY;
+    }
     m->generation = m->prev_generation;
     m->cfg = m->prev_cfg;
     m->log.level = m->cfg.log_level;
@@ -332,7 +366,7 @@ master_reap(struct master *m, uint64_t now)
             }
             if (!m->ever_ready) {
                 log_msg(&m->log, CONFIG_LOG_ERROR, "workers cannot start: giving up");
-                master_begin_stop(m, EXIT_FAILURE, now);
+                master_begin_stop(m, EXIT_FAILURE, "workers cannot start: giving up", now);
                 continue;
             }
         }
@@ -341,11 +375,13 @@ master_reap(struct master *m, uint64_t now)
     }
 }
 
-/* Once every worker of a reload's generation serves, the generations before it are told to
- * stop. */
+/* Once the first workers all serve, systemd is told the service is ready. Once every worker
+ * of a reload's generation serves, the generations before it are told to stop, and systemd
+ * that the reload is done. */
 static void
 master_check_ready(struct master *m, uint64_t now)
 {
+    char status[NOTIFY_STATUS_MAX];
     int pending = 0, ready = 0;
 
     master_mark_ready(m);
@@ -361,14 +397,31 @@ master_check_ready(struct master *m, uint64_t now)
         }
     }
     int need = master_dynamic(m) ? m->cfg.workers_min : m->cfg.workers;
-    if (m->prev_generation == 0 || m->stopping || pending > 0 || ready < need)
+    if (m->stopping || pending > 0 || ready < need)
         return;
+    if (m->prev_generation == 0) {
+        if (m->phase != MASTER_STARTING)
+            return;
+        log_msg(&m->log, CONFIG_LOG_INFO,
+                "ready: the %d workers of generation %u accept connections", ready, m->generation);
+        snprintf(status, sizeof(status), "ready: %d workers accept connections", ready);
+        notify_ready(&m->notify, status);
+        m->phase = MASTER_READY;
+        m->next_status_ms = now + MASTER_STATUS_MS;
+        return;
+    }
     log_msg(&m->log, CONFIG_LOG_INFO,
             "reload: the %d workers of generation %u accept connections; older workers finish "
             "their requests and exit",
             ready, m->generation);
     m->prev_generation = 0;
     master_term_all_but(m, m->generation, now);
+    m->status_note[0] = '\0';
+    snprintf(status, sizeof(status), "reloaded: the %d workers of generation %u accept connections",
+             ready, m->generation);
+    notify_ready(&m->notify, status);
+    m->phase = MASTER_READY;
+    m->next_status_ms = now + MASTER_STATUS_MS;
 }
 
 /* Kills workers stuck in a request past the timeout, and workers that were told to stop
@@ -439,6 +492,8 @@ master_fork(struct master *m, uint64_t now, int *child_rc)
         return -1;
     }
     if (pid == 0) {
+        /* Only the master speaks to systemd. */
+        notify_close(&m->notify);
         struct worker_params wp = {
             .cfg = &m->cfg,
             .log = &m->log,
@@ -547,6 +602,26 @@ master_spawn(struct master *m, uint64_t now, int *child_rc)
     return 0;
 }
 
+/* A reload that cannot happen: logged, and systemd told that the serving generation is still
+ * ready, unless an earlier reload still waits for its workers (its end tells it). */
+static void
+master_refuse_reload(struct master *m, const char *why)
+{
+    char status[NOTIFY_STATUS_MAX];
+
+    log_msg(&m->log, CONFIG_LOG_ERROR, "reload refused: %s; generation %u goes on serving", why,
+            m->prev_generation != 0 ? m->prev_generation : m->generation);
+    snprintf(m->status_note, sizeof(m->status_note),
+             "last reload refused: bad configuration (see the log)");
+    snprintf(status, sizeof(status), "reload refused: %s", why);
+    if (m->phase == MASTER_RELOADING && m->prev_generation == 0) {
+        notify_ready(&m->notify, status);
+        m->phase = MASTER_READY;
+    } else {
+        notify_status(&m->notify, status);
+    }
+}
+
 static void
 master_reload(struct master *m, uint64_t now)
 {
@@ -557,26 +632,31 @@ master_reload(struct master *m, uint64_t now)
     if (m->stopping)
         return;
     log_msg(&m->log, CONFIG_LOG_INFO, "reload: reading the configuration again");
+    /* Before starting, the READY=1 still to come covers the reload too. */
+    if (m->phase != MASTER_STARTING) {
+        notify_reloading(&m->notify, "reloading: reading the configuration again");
+        m->phase = MASTER_RELOADING;
+    }
     if (config_load(&next, m->argc, m->argv, errbuf, sizeof(errbuf)) != 0) {
-        log_msg(&m->log, CONFIG_LOG_ERROR, "reload refused: %s; generation %u goes on serving",
-                errbuf, m->generation);
+        master_refuse_reload(m, errbuf);
         return;
     }
     errbuf[0] = '\0';
     int loaded = auth_load(next.tokens_file, &auth, errbuf, sizeof(errbuf));
     auth_free(auth);
     if (loaded < 0) {
-        log_msg(&m->log, CONFIG_LOG_ERROR, "reload refused: %s; generation %u goes on serving",
-                errbuf, m->generation);
+        master_refuse_reload(m, errbuf);
         return;
     }
     if (loaded == 1)
         log_msg(&m->log, CONFIG_LOG_WARN, "reload: %s", errbuf);
-    /* The socket stays open through a reload: that is what keeps connections flowing. */
+    /* The socket stays open through a reload: that is what keeps connections flowing. A
+     * socket systemd handed over has the socket unit's settings, not ours. */
     if (strcmp(next.listen, m->cfg.listen) != 0 || next.socket_mode != m->cfg.socket_mode ||
         strcmp(next.socket_group, m->cfg.socket_group) != 0) {
-        log_msg(&m->log, CONFIG_LOG_WARN,
-                "reload: the listening socket's settings changed; a restart applies them");
+        if (!m->listener.activated)
+            log_msg(&m->log, CONFIG_LOG_WARN,
+                    "reload: the listening socket's settings changed; a restart applies them");
         memcpy(next.listen, m->cfg.listen, sizeof(next.listen));
         next.socket_mode = m->cfg.socket_mode;
         memcpy(next.socket_group, m->cfg.socket_group, sizeof(next.socket_group));
@@ -619,16 +699,41 @@ master_reopen(struct master *m)
     }
 }
 
+/* systemd's STATUS= line every MASTER_STATUS_MS: the pool's figures as GET /api/status gives
+ * them (total_processes, active_processes, idle_processes, accepted_conn). */
+static void
+master_report_status(struct master *m, uint64_t now)
+{
+    struct scoreboard_pool pool;
+    char status[NOTIFY_STATUS_MAX];
+    size_t n;
+
+    if (m->notify.fd < 0 || m->phase == MASTER_STARTING || now < m->next_status_ms)
+        return;
+    m->next_status_ms = now + MASTER_STATUS_MS;
+    (void)scoreboard_read(m->sb, &pool, NULL, 0, &n);
+    if (m->stopping)
+        snprintf(status, sizeof(status),
+                 "stopping: %zu worker%s finishing in-flight requests; %lu requests accepted",
+                 m->nchildren, m->nchildren == 1 ? "" : "s", pool.accepted);
+    else
+        snprintf(status, sizeof(status), "%u worker%s: %u busy, %u idle; %lu requests accepted%s%s",
+                 pool.total, pool.total == 1 ? "" : "s", pool.active, pool.idle, pool.accepted,
+                 m->status_note[0] != '\0' ? "; " : "", m->status_note);
+    notify_status(&m->notify, status);
+}
+
 /* How long the loop may sleep. */
 static int
 master_sleep_ms(const struct master *m, uint64_t now)
 {
     uint64_t ms = MASTER_TICK_MS;
-    if (m->prev_generation != 0 || m->stopping)
+    /* While starting, READY=1 should follow the workers closely. */
+    if (m->prev_generation != 0 || m->stopping || m->phase == MASTER_STARTING)
         ms = MASTER_FAST_TICK_MS;
     if (!m->stopping && m->next_spawn_ms > now && m->next_spawn_ms - now < ms)
         ms = m->next_spawn_ms - now;
-    return (int)ms;
+    return notify_sleep_ms(&m->notify, now, (int)ms);
 }
 
 static void
@@ -637,6 +742,7 @@ master_free(struct master *m)
     if (m == NULL)
         return;
     listen_close(&m->listener);
+    notify_close(&m->notify);
     scoreboard_free(m->sb);
     free(m->children);
     free(m);
@@ -647,7 +753,7 @@ master_run(const struct config *cfg, int argc, char *const argv[])
 {
     struct master *m = NULL;
     sigset_t wait_mask, saved_mask;
-    char errbuf[512], pool[64];
+    char errbuf[512], pool[64], status[NOTIFY_STATUS_MAX];
     int have_mask = 0;
     int rc = EXIT_FAILURE;
     int in_child = 0;
@@ -663,30 +769,31 @@ master_run(const struct config *cfg, int argc, char *const argv[])
     m->pid = getpid();
     m->listener.fd = -1;
     log_init(&m->log, cfg->log_level);
-    if (master_signals(&wait_mask, &saved_mask, errbuf, sizeof(errbuf)) != 0) {
-        log_msg(&m->log, CONFIG_LOG_ERROR, "%s", errbuf);
+    notify_open(&m->notify, &m->log, scoreboard_now_ms());
+    errbuf[0] = '\0';
+    if (master_signals(&wait_mask, &saved_mask, errbuf, sizeof(errbuf)) != 0)
         goto out;
-    }
     have_mask = 1;
-    if (listen_open(&m->cfg, &m->listener, errbuf, sizeof(errbuf)) != 0) {
-        log_msg(&m->log, CONFIG_LOG_ERROR, "cannot start: %s", errbuf);
+    if (listen_open(&m->cfg, &m->listener, errbuf, sizeof(errbuf)) != 0)
         goto out;
-    }
-    if (scoreboard_new(MASTER_SLOTS, &m->sb, errbuf, sizeof(errbuf)) != 0) {
-        log_msg(&m->log, CONFIG_LOG_ERROR, "cannot start: %s", errbuf);
+    if (m->listener.warning[0] != '\0')
+        log_msg(&m->log, CONFIG_LOG_WARN, "%s", m->listener.warning);
+    if (scoreboard_new(MASTER_SLOTS, &m->sb, errbuf, sizeof(errbuf)) != 0)
         goto out;
-    }
     m->cap = scoreboard_capacity(m->sb);
     m->children = calloc(m->cap, sizeof(*m->children));
     if (m->children == NULL) {
-        log_msg(&m->log, CONFIG_LOG_ERROR, "cannot start: out of memory");
+        snprintf(errbuf, sizeof(errbuf), "out of memory");
         goto out;
     }
+    errbuf[0] = '\0';
     m->generation = m->last_generation = 1;
     master_set_target(m);
     log_msg(&m->log, CONFIG_LOG_INFO,
             "listening on %s: %s, %ld requests each, request timeout %ld s", m->listener.describe,
             master_pool_text(m, pool, sizeof(pool)), m->cfg.max_requests, m->cfg.request_timeout);
+    snprintf(status, sizeof(status), "starting %s", master_pool_text(m, pool, sizeof(pool)));
+    notify_status(&m->notify, status);
 
     for (;;) {
         uint64_t now = scoreboard_now_ms();
@@ -695,7 +802,7 @@ master_run(const struct config *cfg, int argc, char *const argv[])
             master_reap(m, now);
         }
         if (master_stop_flag)
-            master_begin_stop(m, EXIT_SUCCESS, now);
+            master_begin_stop(m, EXIT_SUCCESS, "asked to stop", now);
         if (master_reload_flag) {
             master_reload_flag = 0;
             master_reload(m, now);
@@ -708,6 +815,8 @@ master_run(const struct config *cfg, int argc, char *const argv[])
         master_check_ready(m, now);
         master_check_timeouts(m, now);
         master_shrink(m, now);
+        master_report_status(m, now);
+        notify_watchdog(&m->notify, now);
         if (m->stopping && m->nchildren == 0)
             break;
         if (master_spawn(m, now, &rc) != 0) {
@@ -720,12 +829,18 @@ master_run(const struct config *cfg, int argc, char *const argv[])
          * interrupts it at once, so none is missed. */
         if (ppoll(NULL, 0, &ts, &wait_mask) < 0 && errno != EINTR) {
             log_msg(&m->log, CONFIG_LOG_ERROR, "waiting: %s", strerror(errno));
-            master_begin_stop(m, EXIT_FAILURE, now);
+            master_begin_stop(m, EXIT_FAILURE, "the master's wait failed", now);
         }
     }
     rc = m->exit_code;
     log_msg(&m->log, CONFIG_LOG_INFO, "stopped");
 out:
+    /* The reason a start failed is the last thing systemd shows for the service. */
+    if (!in_child && errbuf[0] != '\0') {
+        log_msg(&m->log, CONFIG_LOG_ERROR, "cannot start: %s", errbuf);
+        snprintf(status, sizeof(status), "cannot start: %s", errbuf);
+        notify_status(&m->notify, status);
+    }
     /* Returning to main: nothing is left to act on the signals, so their failure to
      * unblock has no one to tell. */
     if (!in_child && have_mask)

@@ -43,7 +43,11 @@ START_TEST(test_defaults)
     ck_assert_int_eq(cfg.request_timeout, 30);
     ck_assert_int_eq(cfg.body_limit, 65536);
     ck_assert_str_eq(cfg.table_prefix, "");
-    ck_assert_str_eq(cfg.tokens_file, "/etc/savealife/tokens");
+    /* $(sysconfdir)/savealife/tokens: /etc/savealife/tokens in the Debian package, under the
+     * configured prefix otherwise (tests/ops/install.sh checks the installed program). */
+    ck_assert_str_eq(cfg.tokens_file, SAVEALIFE_TOKENS_FILE);
+    ck_assert_ptr_nonnull(strstr(cfg.tokens_file, "/savealife/tokens"));
+    ck_assert_str_eq(strstr(cfg.tokens_file, "/savealife/tokens"), "/savealife/tokens");
     ck_assert_int_eq(cfg.log_level, CONFIG_LOG_INFO);
 }
 END_TEST

@@ -1,6 +1,7 @@
 /* The listening socket: a unix socket with the configured mode and group, refused when
  * someone already listens there, a stale file replaced, other files left alone; TCP on a
- * host and port; malformed addresses refused with the variable named. */
+ * host and port; malformed addresses refused with the variable named; a socket systemd hands
+ * over on fd 3 taken (and checked) instead, never unlinked. */
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
@@ -13,6 +14,7 @@
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <stddef.h>
 
 #include "../lib/check_main.h"
 #include "server/listen.h"
@@ -356,6 +358,214 @@ START_TEST(test_tcp_in_use)
 }
 END_TEST
 
+/* ---- socket activation: each case runs in a child that puts a socket on fd 3, as systemd
+ * does, and reports the first failed check through a pipe. */
+
+enum fd3_kind {
+    FD3_UNIX,          /* a listening unix socket at sock_path */
+    FD3_ABSTRACT,      /* a listening unix socket at an abstract address */
+    FD3_TCP,           /* a listening TCP socket on 127.0.0.1 */
+    FD3_FILE,          /* /dev/null */
+    FD3_CLOSED,        /* nothing */
+    FD3_DGRAM,         /* a unix datagram socket */
+    FD3_NOT_LISTENING, /* a bound unix stream socket nobody called listen() on */
+};
+
+struct activation_case {
+    const char *name;
+    enum fd3_kind kind;
+    const char *fds;     /* LISTEN_FDS */
+    int pid;             /* LISTEN_PID: 1 ours, 0 another process's, -1 malformed */
+    int activated;       /* 1: fd 3 taken; 0: cfg->listen opened; -1: refused */
+    const char *message; /* in describe (taken), errbuf (refused) or warning */
+};
+
+static const struct activation_case activation_cases[] = {
+    {"unix socket", FD3_UNIX, "1", 1, 1, "fd 3 from systemd, unix:"},
+    {"abstract socket", FD3_ABSTRACT, "1", 1, 1, "fd 3 from systemd, unix:@savealife-test"},
+    {"tcp socket", FD3_TCP, "1", 1, 1, "fd 3 from systemd, 127.0.0.1:"},
+    {"two sockets: the first used, a warning", FD3_UNIX, "2", 1, 1, "LISTEN_FDS=2"},
+    {"a file", FD3_FILE, "1", 1, -1, "fd 3 from systemd is not a socket"},
+    {"nothing open", FD3_CLOSED, "1", 1, -1, "fd 3 from systemd is not open"},
+    {"a datagram socket", FD3_DGRAM, "1", 1, -1, "not a stream socket"},
+    {"a socket not listening", FD3_NOT_LISTENING, "1", 1, -1, "not a listening socket"},
+    {"another process's", FD3_UNIX, "1", 0, 0, NULL},
+    {"no sockets", FD3_UNIX, "0", 1, 0, NULL},
+    {"malformed LISTEN_PID", FD3_UNIX, "1", -1, -1, "LISTEN_PID"},
+    {"malformed LISTEN_FDS", FD3_UNIX, "one", 1, -1, "LISTEN_FDS"},
+    {"negative LISTEN_FDS", FD3_UNIX, "-1", 1, -1, "LISTEN_FDS"},
+};
+
+static int child_report = -1;
+
+/* In the child: a failed check goes to the parent, and the child ends. */
+#define CHILD_CHECK(cond)                                                                          \
+    do {                                                                                           \
+        if (!(cond)) {                                                                             \
+            dprintf(child_report, "line %d: %s", __LINE__, #cond);                                 \
+            _exit(1);                                                                              \
+        }                                                                                          \
+    } while (0)
+
+/* A socket of the kind asked for, on fd 3 (or fd 3 closed / a file). */
+static void
+child_fd3(enum fd3_kind kind, char *abstract, size_t abstract_len)
+{
+    struct sockaddr_un sa;
+    socklen_t salen = sizeof(sa);
+    int fd = -1;
+
+    memset(&sa, 0, sizeof(sa));
+    sa.sun_family = AF_UNIX;
+    snprintf(sa.sun_path, sizeof(sa.sun_path), "%.100s", sock_path);
+    switch (kind) {
+    case FD3_UNIX:
+    case FD3_NOT_LISTENING:
+        fd = socket(AF_UNIX, SOCK_STREAM, 0);
+        CHILD_CHECK(fd >= 0 && bind(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0);
+        CHILD_CHECK(kind == FD3_NOT_LISTENING || listen(fd, 16) == 0);
+        break;
+    case FD3_ABSTRACT:
+        snprintf(abstract, abstract_len, "savealife-test-%ld", (long)getpid());
+        memset(sa.sun_path, 0, sizeof(sa.sun_path));
+        memcpy(sa.sun_path + 1, abstract, strlen(abstract));
+        salen = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + strlen(abstract));
+        fd = socket(AF_UNIX, SOCK_STREAM, 0);
+        CHILD_CHECK(fd >= 0 && bind(fd, (struct sockaddr *)&sa, salen) == 0);
+        CHILD_CHECK(listen(fd, 16) == 0);
+        break;
+    case FD3_TCP: {
+        struct sockaddr_in in;
+        memset(&in, 0, sizeof(in));
+        in.sin_family = AF_INET;
+        in.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        fd = socket(AF_INET, SOCK_STREAM, 0);
+        CHILD_CHECK(fd >= 0 && bind(fd, (struct sockaddr *)&in, sizeof(in)) == 0);
+        CHILD_CHECK(listen(fd, 16) == 0);
+        break;
+    }
+    case FD3_FILE:
+        fd = open("/dev/null", O_RDONLY);
+        CHILD_CHECK(fd >= 0);
+        break;
+    case FD3_CLOSED:
+        close(3);
+        return;
+    case FD3_DGRAM:
+        fd = socket(AF_UNIX, SOCK_DGRAM, 0);
+        CHILD_CHECK(fd >= 0 && bind(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0);
+        break;
+    }
+    if (fd != 3) {
+        CHILD_CHECK(dup2(fd, 3) == 3);
+        close(fd);
+    }
+}
+
+static void
+child_activation(const struct activation_case *c)
+{
+    struct config cfg;
+    struct listener l;
+    struct stat st;
+    char errbuf[256], pid[32], abstract[64] = "";
+    char other_path[128];
+
+    snprintf(other_path, sizeof(other_path), "%.60s/own.sock", dir);
+    /* The pipe to the parent must not sit on fd 3. */
+    if (child_report == 3) {
+        child_report = dup(3);
+        CHILD_CHECK(child_report > 3);
+    }
+    child_fd3(c->kind, abstract, sizeof(abstract));
+    if (c->pid == 1)
+        snprintf(pid, sizeof(pid), "%ld", (long)getpid());
+    else if (c->pid == 0)
+        snprintf(pid, sizeof(pid), "%ld", (long)getppid());
+    else
+        snprintf(pid, sizeof(pid), "12ab");
+    CHILD_CHECK(setenv("LISTEN_PID", pid, 1) == 0);
+    CHILD_CHECK(setenv("LISTEN_FDS", c->fds, 1) == 0);
+    CHILD_CHECK(setenv("LISTEN_FDNAMES", "fcgi", 1) == 0);
+
+    /* The configured address is another path: opened only when fd 3 is not ours. */
+    memset(&cfg, 0, sizeof(cfg));
+    snprintf(cfg.listen, sizeof(cfg.listen), "unix:%s", other_path);
+    cfg.socket_mode = 0660;
+    errbuf[0] = '\0';
+    int rc = listen_open(&cfg, &l, errbuf, sizeof(errbuf));
+    /* Whatever they said, nothing started later sees them. */
+    CHILD_CHECK(getenv("LISTEN_PID") == NULL);
+    CHILD_CHECK(getenv("LISTEN_FDS") == NULL);
+    CHILD_CHECK(getenv("LISTEN_FDNAMES") == NULL);
+    if (c->activated < 0) {
+        CHILD_CHECK(rc == -1);
+        CHILD_CHECK(l.fd == -1);
+        CHILD_CHECK(strstr(errbuf, c->message) != NULL);
+        CHILD_CHECK(lstat(other_path, &st) == -1);
+        _exit(0);
+    }
+    CHILD_CHECK(rc == 0);
+    if (c->activated == 0) {
+        CHILD_CHECK(l.fd >= 0 && l.fd != 3);
+        CHILD_CHECK(!l.activated);
+        CHILD_CHECK(lstat(other_path, &st) == 0 && S_ISSOCK(st.st_mode));
+        listen_close(&l);
+        CHILD_CHECK(lstat(other_path, &st) == -1);
+        _exit(0);
+    }
+    CHILD_CHECK(l.fd == 3);
+    CHILD_CHECK(l.activated);
+    CHILD_CHECK(strstr(c->message, "LISTEN_FDS=") == c->message
+                    ? strstr(l.warning, c->message) != NULL
+                    : strstr(l.describe, c->message) != NULL && l.warning[0] == '\0');
+    if (c->kind == FD3_UNIX)
+        CHILD_CHECK(strstr(l.describe, sock_path) != NULL);
+    CHILD_CHECK(fcntl(3, F_GETFL) & O_NONBLOCK);
+    CHILD_CHECK(fcntl(3, F_GETFD) & FD_CLOEXEC);
+    /* The configured address was left alone. */
+    CHILD_CHECK(lstat(other_path, &st) == -1);
+    if (c->kind == FD3_UNIX) {
+        /* It accepts, and closing never removes a file systemd made. */
+        CHILD_CHECK(connect_unix(sock_path) == 0);
+        int a = accept(3, NULL, NULL);
+        CHILD_CHECK(a >= 0);
+        close(a);
+        listen_close(&l);
+        CHILD_CHECK(fcntl(3, F_GETFD) == -1);
+        CHILD_CHECK(lstat(sock_path, &st) == 0 && S_ISSOCK(st.st_mode));
+    } else {
+        listen_close(&l);
+    }
+    _exit(0);
+}
+
+START_TEST(test_activation)
+{
+    const struct activation_case *c = &activation_cases[_i];
+    char report[256] = "";
+    int pipefd[2], status;
+
+    ck_assert_int_eq(pipe(pipefd), 0);
+    pid_t pid = fork();
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0) {
+        close(pipefd[0]);
+        child_report = pipefd[1];
+        child_activation(c);
+        _exit(2);
+    }
+    close(pipefd[1]);
+    ssize_t n = read(pipefd[0], report, sizeof(report) - 1);
+    close(pipefd[0]);
+    if (n > 0)
+        report[n] = '\0';
+    ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+    ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "%s: %s", c->name,
+                  report[0] != '\0' ? report : "the child failed");
+}
+END_TEST
+
 static Suite *
 listen_suite(void)
 {
@@ -378,6 +588,11 @@ listen_suite(void)
     tcase_add_loop_test(tcp, test_tcp, 0, (int)(sizeof(tcp_hosts) / sizeof(tcp_hosts[0])));
     tcase_add_test(tcp, test_tcp_in_use);
     suite_add_tcase(s, tcp);
+    TCase *act = tcase_create("activation");
+    tcase_add_checked_fixture(act, setup, teardown);
+    tcase_add_loop_test(act, test_activation, 0,
+                        (int)(sizeof(activation_cases) / sizeof(activation_cases[0])));
+    suite_add_tcase(s, act);
     return s;
 }
 
