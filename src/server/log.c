@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -26,6 +27,37 @@ log_level_name(enum config_log_level level)
     return "unknown";
 }
 
+/* Syslog priorities (RFC 5424) for journald's "<N>" line prefix. */
+static int
+log_priority(enum config_log_level level)
+{
+    switch (level) {
+    case CONFIG_LOG_DEBUG:
+        return 7;
+    case CONFIG_LOG_INFO:
+        return 6;
+    case CONFIG_LOG_WARN:
+        return 4;
+    case CONFIG_LOG_ERROR:
+        return 3;
+    }
+    return 6;
+}
+
+/* Whether JOURNAL_STREAM ("DEVICE:INODE", systemd.exec(5)) names the file st is: only then
+ * is standard error the journal, and not a file or pipe it was redirected to since. */
+static int
+log_is_journal(const struct stat *st)
+{
+    const char *v = getenv("JOURNAL_STREAM");
+    unsigned long long dev, ino;
+    int used = 0;
+
+    if (v == NULL || sscanf(v, "%llu:%llu%n", &dev, &ino, &used) != 2 || v[used] != '\0')
+        return 0;
+    return (unsigned long long)st->st_dev == dev && (unsigned long long)st->st_ino == ino;
+}
+
 void
 log_init(struct log *lg, enum config_log_level level)
 {
@@ -34,7 +66,11 @@ log_init(struct log *lg, enum config_log_level level)
 
     lg->level = level;
     lg->path[0] = '\0';
-    if (fstat(STDERR_FILENO, &st) != 0 || !S_ISREG(st.st_mode))
+    lg->journal = 0;
+    if (fstat(STDERR_FILENO, &st) != 0)
+        return;
+    lg->journal = log_is_journal(&st);
+    if (!S_ISREG(st.st_mode))
         return;
     /* Taken now, before any rotation renames the file: afterwards the link names the new
      * name of the old file. */
@@ -53,8 +89,10 @@ log_msg(const struct log *lg, enum config_log_level level, const char *fmt, ...)
 
     if (level < lg->level)
         return;
-    int head =
-        snprintf(line, sizeof(line), "savealife[%ld]: %s: ", (long)getpid(), log_level_name(level));
+    int head = lg->journal ? snprintf(line, sizeof(line), "<%d>[%ld] %s: ", log_priority(level),
+                                      (long)getpid(), log_level_name(level))
+                           : snprintf(line, sizeof(line), "savealife[%ld]: %s: ", (long)getpid(),
+                                      log_level_name(level));
     if (head < 0)
         head = 0;
     va_list ap;

@@ -83,6 +83,10 @@ else
 fi
 
 # ---- the build ----
+# tests/package/systemd_boot.sh boots the package in a container: it finds it in
+# $TOP_BUILDDIR/package/, copied there once it is built, so a stale one never stands in.
+kept=$TOP_BUILDDIR/package
+rm -f "$kept/savealife_${version}_$arch.deb"
 if (cd "$src" && timeout 1500 dpkg-buildpackage -us -uc -b -J"$(nproc)") >"$work/build.log" 2>&1; then
     ok "dpkg-buildpackage -us -uc -b builds the tarball"
 else
@@ -93,6 +97,7 @@ fi
 deb=$work/savealife_${version}_$arch.deb
 check "it makes savealife_${version}_$arch.deb" test -f "$deb"
 [ -f "$deb" ] || harness_bail "no $deb: $(ls "$work")"
+mkdir -p "$kept" && cp "$deb" "$kept/" || echo "# cannot copy the package to $kept"
 # The unit tests ran inside the build (dh_auto_test), unless nocheck said otherwise.
 if grep -q '^# PASS: *[1-9]' "$work/build.log" && grep -q '^# FAIL: *0' "$work/build.log"; then
     ok "the unit tests ran and passed during the build"

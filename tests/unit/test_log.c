@@ -1,5 +1,5 @@
-/* The lifecycle log: line format with pid and level, level filtering, long lines cut and
- * marked, and reopening a rotated file by its name. */
+/* The lifecycle log: line format with pid and level, the journal's format, level filtering, long
+ * lines cut and marked, and reopening a rotated file by its name. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -63,6 +63,56 @@ START_TEST(test_line_format)
              (long)getpid(), (long)getpid());
     slurp(log_path, buf, sizeof(buf));
     ck_assert_str_eq(buf, want);
+}
+END_TEST
+
+/* Under systemd, standard error is the journal when JOURNAL_STREAM names its device and
+ * inode: lines then carry a syslog priority and the pid, not the name journald adds. */
+START_TEST(test_journal_stream)
+{
+    struct log lg;
+    struct stat st;
+    char buf[4096], want[256], env[64];
+
+    ck_assert_int_eq(fstat(STDERR_FILENO, &st), 0);
+    snprintf(env, sizeof(env), "%llu:%llu", (unsigned long long)st.st_dev,
+             (unsigned long long)st.st_ino);
+    ck_assert_int_eq(setenv("JOURNAL_STREAM", env, 1), 0);
+    log_init(&lg, CONFIG_LOG_DEBUG);
+    ck_assert_int_eq(lg.journal, 1);
+    log_msg(&lg, CONFIG_LOG_DEBUG, "d");
+    log_msg(&lg, CONFIG_LOG_INFO, "worker %d started", 1240);
+    log_msg(&lg, CONFIG_LOG_WARN, "w");
+    log_msg(&lg, CONFIG_LOG_ERROR, "e");
+    snprintf(want, sizeof(want),
+             "<7>[%ld] debug: d\n<6>[%ld] info: worker 1240 started\n<4>[%ld] warn: w\n"
+             "<3>[%ld] error: e\n",
+             (long)getpid(), (long)getpid(), (long)getpid(), (long)getpid());
+    slurp(log_path, buf, sizeof(buf));
+    ck_assert_str_eq(buf, want);
+
+    /* Another file (standard error redirected since), or a malformed value: plain lines. */
+    static const char *const others[] = {"1:2", "", "12", "x:y", NULL};
+    snprintf(env, sizeof(env), "%llu:%llu", (unsigned long long)st.st_dev,
+             (unsigned long long)st.st_ino + 1);
+    ck_assert_int_eq(setenv("JOURNAL_STREAM", env, 1), 0);
+    log_init(&lg, CONFIG_LOG_INFO);
+    ck_assert_int_eq(lg.journal, 0);
+    for (size_t i = 0; others[i] != NULL; i++) {
+        ck_assert_int_eq(setenv("JOURNAL_STREAM", others[i], 1), 0);
+        log_init(&lg, CONFIG_LOG_INFO);
+        ck_assert_int_eq(lg.journal, 0);
+    }
+    snprintf(env, sizeof(env), "%llu:%llux", (unsigned long long)st.st_dev,
+             (unsigned long long)st.st_ino);
+    ck_assert_int_eq(setenv("JOURNAL_STREAM", env, 1), 0);
+    log_init(&lg, CONFIG_LOG_INFO);
+    ck_assert_int_eq(lg.journal, 0);
+    log_msg(&lg, CONFIG_LOG_INFO, "plain");
+    snprintf(want, sizeof(want), "savealife[%ld]: info: plain\n", (long)getpid());
+    slurp(log_path, buf, sizeof(buf));
+    ck_assert_ptr_nonnull(strstr(buf, want));
+    unsetenv("JOURNAL_STREAM");
 }
 END_TEST
 
@@ -176,6 +226,7 @@ log_suite(void)
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_add_test(tc, test_line_format);
     tcase_add_test(tc, test_levels);
+    tcase_add_test(tc, test_journal_stream);
     tcase_add_test(tc, test_long_line_is_cut_and_marked);
     tcase_add_test(tc, test_reopen_after_rotation);
     tcase_add_test(tc, test_reopen_unwritable);
