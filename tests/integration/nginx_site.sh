@@ -77,7 +77,10 @@ else
     sed 's/^/# /' "$SITE_DIR/t.log"
 fi
 
-nginx_site >"$SITE_DIR/stdout.log" 2>&1 &
+# Started directly, not through the function: a function in the background is a subshell,
+# and its pid would not be nginx's (killing it would leave nginx running).
+/usr/sbin/nginx -p "$SITE_DIR/" -c "$SITE_DIR/nginx.conf" -e "$SITE_DIR/main-error.log" \
+    >"$SITE_DIR/stdout.log" 2>&1 &
 SITE_PID=$!
 HARNESS_PIDS="$HARNESS_PIDS $SITE_PID"
 i=0
