@@ -41,48 +41,16 @@ leftovers() {
 }
 check "every production path and port is replaced for the test" leftovers
 
-# The main configuration a Debian nginx.conf would give, reduced to what the site needs.
-user_line=""
-[ "$(id -u)" -eq 0 ] && user_line="user nobody nogroup;"
-cat >"$SITE_DIR/nginx.conf" <<EOF || harness_bail "cannot write $SITE_DIR/nginx.conf"
-$user_line
-worker_processes 1;
-daemon off;
-pid $SITE_DIR/nginx.pid;
-error_log $SITE_DIR/main-error.log info;
-events {
-    worker_connections 256;
-}
-http {
-    types {
-        text/html html;
-    }
-    default_type application/octet-stream;
-    client_body_temp_path $SITE_DIR/tmp/body;
-    fastcgi_temp_path $SITE_DIR/tmp/fastcgi;
-    proxy_temp_path $SITE_DIR/tmp/proxy;
-    uwsgi_temp_path $SITE_DIR/tmp/uwsgi;
-    scgi_temp_path $SITE_DIR/tmp/scgi;
-    include $SITE_DIR/savealife.conf;
-}
-EOF
+harness_site_conf "$SITE_DIR"
 
-nginx_site() {
-    /usr/sbin/nginx -p "$SITE_DIR/" -c "$SITE_DIR/nginx.conf" -e "$SITE_DIR/main-error.log" "$@"
-}
-if nginx_site -t >"$SITE_DIR/t.log" 2>&1; then
+if harness_site_test "$SITE_DIR"; then
     ok "nginx -t accepts the production site"
 else
     not_ok "nginx -t accepts the production site"
     sed 's/^/# /' "$SITE_DIR/t.log"
 fi
 
-# Started directly, not through the function: a function in the background is a subshell,
-# and its pid would not be nginx's (killing it would leave nginx running).
-/usr/sbin/nginx -p "$SITE_DIR/" -c "$SITE_DIR/nginx.conf" -e "$SITE_DIR/main-error.log" \
-    >"$SITE_DIR/stdout.log" 2>&1 &
-SITE_PID=$!
-HARNESS_PIDS="$HARNESS_PIDS $SITE_PID"
+harness_site_start "$SITE_DIR"
 i=0
 code=000
 while [ $i -lt 300 ]; do

@@ -268,3 +268,48 @@ harness_header() {
     tr -d '\r' <"$2" | awk -v name="$1" '
         { split($0, kv, ":"); if (tolower(kv[1]) == tolower(name)) { sub(/^[^:]*:[ \t]*/, ""); print; exit } }'
 }
+
+# harness_site_conf DIR: writes DIR/nginx.conf, the main configuration a Debian nginx.conf
+# would give, reduced to what a site needs, around DIR/savealife.conf (the production site
+# with its paths and ports already replaced for the test). Its workers run as nobody when the
+# test runs as root.
+harness_site_conf() {
+    _hs_user=""
+    [ "$(id -u)" -eq 0 ] && _hs_user="user nobody nogroup;"
+    cat >"$1/nginx.conf" <<EOF || harness_bail "cannot write $1/nginx.conf"
+$_hs_user
+worker_processes 1;
+daemon off;
+pid $1/nginx.pid;
+error_log $1/main-error.log info;
+events {
+    worker_connections 256;
+}
+http {
+    types {
+        text/html html;
+    }
+    default_type application/octet-stream;
+    client_body_temp_path $1/tmp/body;
+    fastcgi_temp_path $1/tmp/fastcgi;
+    proxy_temp_path $1/tmp/proxy;
+    uwsgi_temp_path $1/tmp/uwsgi;
+    scgi_temp_path $1/tmp/scgi;
+    include $1/savealife.conf;
+}
+EOF
+}
+
+# harness_site_test DIR: nginx -t on DIR/nginx.conf, its output in DIR/t.log.
+harness_site_test() {
+    /usr/sbin/nginx -p "$1/" -c "$1/nginx.conf" -e "$1/main-error.log" -t >"$1/t.log" 2>&1
+}
+
+# harness_site_start DIR: nginx on DIR/nginx.conf in the background, started directly so that
+# SITE_PID is nginx's own pid (a backgrounded function would be a subshell's), which the
+# cleanup stops.
+harness_site_start() {
+    /usr/sbin/nginx -p "$1/" -c "$1/nginx.conf" -e "$1/main-error.log" >"$1/stdout.log" 2>&1 &
+    SITE_PID=$!
+    HARNESS_PIDS="$HARNESS_PIDS $SITE_PID"
+}
