@@ -48,6 +48,18 @@ check "with the same body, replayed" eval 'cmp -s "$HARNESS_DIR/a.b" "$HARNESS_D
     [ "$(harness_header Idempotent-Replayed "$HARNESS_DIR/b.h")" = true ]'
 post c '{"name":"Other"}'
 check "the same key with another body answers 422 ($code)" [ "$code" = 422 ]
+# A 503 (the companies table gone) releases the record: DeleteItem on its condition.
+curl -s --max-time 10 -X POST "$AWS_ENDPOINT_URL_DYNAMODB/" \
+    -H 'Content-Type: application/x-amz-json-1.0' \
+    -H 'X-Amz-Target: DynamoDB_20120810.DeleteTable' \
+    -H 'X-Amz-Date: 20260101T000000Z' \
+    -H 'Authorization: AWS4-HMAC-SHA256 Credential=AKIDLOCALTEST/20260101/us-east-1/dynamodb/aws4_request, SignedHeaders=host;x-amz-date, Signature=0000' \
+    -d "{\"TableName\":\"${SAVEALIFE_TABLE_PREFIX}companies\"}" >/dev/null
+code=$(curl -s --max-time 60 -X POST -o /dev/null -w '%{http_code}' \
+    -H "Authorization: Bearer $ADMIN_TOKEN" -H 'Content-Type: application/json' \
+    -H "Idempotency-Key: \"down-$$\"" -d '{"name":"Down"}' "$BASE_URL/api/companies")
+check "a create whose table is gone answers 503 ($code)" [ "$code" = 503 ]
+check "and its record is released, not left in flight" eval '! grep -q "idempotency record not released" "$HARNESS_DIR/nginx/error.log"'
 check "no errors in the service's log" eval '! grep -q -i "validation" "$HARNESS_DIR/nginx/error.log"'
 
 echo "1..$n"
