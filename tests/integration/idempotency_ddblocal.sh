@@ -59,7 +59,13 @@ code=$(curl -s --max-time 60 -X POST -o /dev/null -w '%{http_code}' \
     -H "Authorization: Bearer $ADMIN_TOKEN" -H 'Content-Type: application/json' \
     -H "Idempotency-Key: \"down-$$\"" -d '{"name":"Down"}' "$BASE_URL/api/companies")
 check "a create whose table is gone answers 503 ($code)" [ "$code" = 503 ]
-check "and its record is released, not left in flight" eval '! grep -q "idempotency record not released" "$HARNESS_DIR/nginx/error.log"'
+rec=$(curl -s --max-time 10 -X POST "$AWS_ENDPOINT_URL_DYNAMODB/" \
+    -H 'Content-Type: application/x-amz-json-1.0' \
+    -H 'X-Amz-Target: DynamoDB_20120810.GetItem' \
+    -H 'X-Amz-Date: 20260101T000000Z' \
+    -H 'Authorization: AWS4-HMAC-SHA256 Credential=AKIDLOCALTEST/20260101/us-east-1/dynamodb/aws4_request, SignedHeaders=host;x-amz-date, Signature=0000' \
+    -d "{\"TableName\":\"$TABLE\",\"Key\":{\"key\":{\"S\":\"admin:down-$$\"}},\"ConsistentRead\":true}")
+check "and its record is released, not left in flight ($rec)" [ "$rec" = "{}" ]
 check "no errors in the service's log" eval '! grep -q -i "validation" "$HARNESS_DIR/nginx/error.log"'
 
 echo "1..$n"
