@@ -11,6 +11,7 @@
 #include "api/companies.h"
 #include "api/donors.h"
 #include "api/health.h"
+#include "api/idempotency.h"
 #include "api/reply.h"
 #include "api/status.h"
 #include "http/router.h"
@@ -22,6 +23,7 @@ struct api {
     struct repo repo;
     struct health_cache ready;
     struct status_source status;
+    struct idempotency_repo idem;
 };
 
 /* Which part of the api a route's handler receives as its app. */
@@ -111,7 +113,12 @@ api_new(const struct config *cfg, const struct scoreboard *sb, struct api **out,
         snprintf(errbuf, errlen, "table names too long for prefix \"%s\"", cfg->table_prefix);
         goto out;
     }
+    if (idempotency_repo_init(&api->idem, api->ddb, cfg) != 0) {
+        snprintf(errbuf, errlen, "table names too long for prefix \"%s\"", cfg->table_prefix);
+        goto out;
+    }
     health_cache_init(&api->ready, &api->repo);
+    api->ready.idempotency_table = api->idem.table;
     api->status.sb = sb;
     *out = api;
     api = NULL;
@@ -219,7 +226,11 @@ api_route(struct api *api, const struct http_request *req, struct http_response 
         api_problem(resp, req, 415, "the body must be application/json");
         return;
     }
-    route->handler(api_ctx_of(api, info->ctx), req, &params, resp);
+    if (idempotency_applies(req))
+        idempotency_serve(&api->idem, &api->repo, info->admin, route->handler,
+                          api_ctx_of(api, info->ctx), req, &params, resp);
+    else
+        route->handler(api_ctx_of(api, info->ctx), req, &params, resp);
     if (resp->status == 0)
         reply_internal(resp, req, "handler gave no answer");
 }

@@ -111,7 +111,9 @@ health_ready(void *app, const struct http_request *req, const struct router_para
     if (!cache->checked || now - cache->at_ms >= HEALTH_READY_CACHE_MS || now < cache->at_ms) {
         cache->detail[0] = '\0';
         cache->ready = health_check_table(cache, req, cache->repo->companies, NULL) &&
-                       health_check_table(cache, req, cache->repo->donors, DONOR_REPO_INDEX);
+                       health_check_table(cache, req, cache->repo->donors, DONOR_REPO_INDEX) &&
+                       (cache->idempotency_table == NULL ||
+                        health_check_table(cache, req, cache->idempotency_table, NULL));
         cache->checked = 1;
         cache->at_ms = health_now_ms();
     }

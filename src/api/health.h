@@ -1,4 +1,4 @@
-/* Liveness and readiness: GET /api/health (no database call) and GET /api/ready (both tables
+/* Liveness and readiness: GET /api/health (no database call) and GET /api/ready (the tables
  * and the donors index ACTIVE, asked with DescribeTable and remembered briefly per worker). */
 #ifndef SAVEALIFE_API_HEALTH_H
 #define SAVEALIFE_API_HEALTH_H
@@ -17,6 +17,8 @@ struct health_cache {
     int ready;
     int status;       /* the status answered when not ready (503) */
     char detail[160]; /* why not ready, for the problem document */
+    /* The Idempotency-Key records' table, checked too (borrowed; NULL: not checked). */
+    const char *idempotency_table;
 };
 
 /* An empty cache over the worker's repository. */

@@ -445,6 +445,7 @@ http_request_parse(struct http_request *req, char *const *params, http_body_read
         req->content_type = NULL; /* nginx's $content_type is "" when the header is absent */
     req->authorization = find_param(params, "HTTP_AUTHORIZATION");
     req->if_match = find_param(params, "HTTP_IF_MATCH");
+    req->idempotency_key = find_param(params, "HTTP_IDEMPOTENCY_KEY");
     req->remote_addr = find_param(params, "REMOTE_ADDR");
 
     if (req->method[0] == '\0' || req->uri[0] == '\0')

@@ -40,6 +40,7 @@ struct http_request {
     const char *content_type;             /* CONTENT_TYPE or NULL (points into params) */
     const char *authorization;            /* HTTP_AUTHORIZATION or NULL */
     const char *if_match;                 /* HTTP_IF_MATCH or NULL */
+    const char *idempotency_key;          /* HTTP_IDEMPOTENCY_KEY or NULL, as sent */
     const char *remote_addr;              /* REMOTE_ADDR or NULL */
     char request_id[HTTP_REQUEST_ID_MAX]; /* REQUEST_ID if it is 1-63 of [A-Za-z0-9._-], else
                                              32 random hex digits */

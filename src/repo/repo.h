@@ -27,6 +27,9 @@ struct repo {
     struct ddb_client *ddb; /* borrowed; the worker owns it */
     char companies[128];    /* table names with the configured prefix */
     char donors[128];
+    /* This request's write token (set by the api per request, e.g. from an Idempotency-Key);
+     * "" makes each write use a fresh random one. */
+    char write_token[65];
 };
 
 /* An If-Match header, parsed: any (a "*") or a list of versions (strong ETags "\"7\"").

@@ -42,7 +42,7 @@ submake -f Makefile -f "$HARNESS_DIR/dirs.mk" savealife-print-dirs \
 
 DEST="$HARNESS_DIR/dest"
 
-echo "1..38"
+echo "1..39"
 
 # ---- make install ----
 if submake install DESTDIR="$DEST" >"$HARNESS_DIR/install.log" 2>&1; then
@@ -55,6 +55,7 @@ fi
 expected="$sbindir/savealife
 $pkgdatadir/schema/companies.json
 $pkgdatadir/schema/donors.json
+$pkgdatadir/schema/idempotency.json
 $pkgdatadir/web/index.html
 $nginxsitedir/savealife.conf
 $docdir/examples/savealife.env
@@ -83,7 +84,8 @@ check "the program is executable" test -x "$DEST$sbindir/savealife"
 check "the web root is the source's web/" cmp -s "$DEST$pkgdatadir/web/index.html" "$TOP_SRCDIR/web/index.html"
 check "the schema documents are the source's" sh -c \
     "cmp -s '$DEST$pkgdatadir/schema/companies.json' '$TOP_SRCDIR/schema/companies.json' &&
-     cmp -s '$DEST$pkgdatadir/schema/donors.json' '$TOP_SRCDIR/schema/donors.json'"
+     cmp -s '$DEST$pkgdatadir/schema/donors.json' '$TOP_SRCDIR/schema/donors.json' &&
+     cmp -s '$DEST$pkgdatadir/schema/idempotency.json' '$TOP_SRCDIR/schema/idempotency.json'"
 
 # ---- the paths inside the installed files are the configured ones ----
 unit="$DEST$systemdsystemunitdir/savealife.service"
