@@ -3,16 +3,22 @@
 # cause about 200 accept() calls, not one per idle worker per connection (a shared poll of
 # the listening socket made thousands, most of them finding nothing).
 #
-# How they are counted: strace attaches to every worker (-p each pid) and logs their
-# accept/accept4 calls only; the lines of its log are the calls, each with its result
-# ("= -1 EAGAIN" when another worker was faster). The pool's own counters (accept_attempts,
-# accept_empty on the status page) must agree with it.
+# How they are counted, twice:
+# - by the pool's own counters (accept_attempts and accept_empty on the status page), over a
+#   first batch of requests: at most 5 % more calls than requests;
+# - by strace, over a second batch: it attaches to every worker (-p each pid) and logs their
+#   accept/accept4 calls only, each with its result ("= -1 EAGAIN" when another worker was
+#   faster). strace stops every worker at each of its system calls, which widens the moment
+#   when a worker back from a request sees a connection that a woken one is taking: up to
+#   25 % more calls are allowed there. The old shared poll made 22 times as many.
 . "$TOP_SRCDIR/tests/lib/harness.sh"
 . "$TOP_SRCDIR/tests/tools/process-lib.sh"
 WORKERS=64
 REQUESTS=200
-# Up to 5 % more: a connection the client closed before the worker took it costs a second try.
+# Up to 5 % more (a worker back from a request may try for a connection a woken one takes);
+# under strace, 25 %.
 LIMIT=$((REQUESTS + REQUESTS / 20 + 5))
+TRACED_LIMIT=$((REQUESTS + REQUESTS / 4 + 5))
 
 command -v strace >/dev/null 2>&1 || harness_bail "strace is not installed"
 harness_env
@@ -31,8 +37,35 @@ status_field() {
 all_idle() { [ "$(status_field idle_processes)" -ge $((WORKERS - 1)) ] 2>/dev/null; }
 pl_ok "the $WORKERS workers are up and idle" pl_poll 60 all_idle
 
+between() { [ "$1" -ge "$2" ] && [ "$1" -le "$3" ]; }
+# run_batch: REQUESTS requests, 4 at a time; whether none failed.
+run_batch() {
+    pl_loop_start "$BASE_URL/api/health" --count "$REQUESTS" --concurrency 4 --max-seconds 120
+    pl_poll 150 pl_loop_finished || return 1
+    wait "$LOOP_PID" 2>/dev/null
+    _failed=$(pl_loop_field failed)
+    [ "${_failed:-1}" -eq 0 ] || pl_loop_failures
+    [ "${_failed:-1}" -eq 0 ]
+}
+
+# ---- by the pool's counters ----
 before_attempts=$(status_field accept_attempts)
 before_empty=$(status_field accept_empty)
+pl_ok "the $REQUESTS requests of the first batch succeed" run_batch
+after_attempts=$(status_field accept_attempts)
+after_empty=$(status_field accept_empty)
+if [ -n "$before_attempts" ] && [ -n "$after_attempts" ]; then
+    # The span includes the status request that reads the figures after the batch.
+    counted=$((after_attempts - before_attempts - 1))
+    counted_empty=$((after_empty - before_empty))
+    pl_note "status page: $counted accept attempts for $REQUESTS requests, $counted_empty empty"
+    pl_ok "the pool counts about one accept a request ($REQUESTS <= $counted <= $LIMIT)" \
+        between "$counted" "$REQUESTS" "$LIMIT"
+else
+    pl_ok "the status page has accept_attempts and accept_empty" false
+fi
+
+# ---- by strace ----
 workers=$(pl_workers)
 set -- $workers
 pl_ok "the master has $WORKERS workers (got $#)" [ $# -eq "$WORKERS" ]
@@ -50,36 +83,17 @@ traced() {
     done
 }
 pl_ok "strace follows every worker" pl_poll 30 traced
-
-pl_loop_start "$BASE_URL/api/health" --count "$REQUESTS" --concurrency 4 --max-seconds 120
-pl_ok "the $REQUESTS requests are answered" pl_poll 150 pl_loop_finished
-failed=$(pl_loop_field failed)
-[ "${failed:-1}" -eq 0 ] || pl_loop_failures
-pl_ok "none failed (failed: ${failed:-?})" [ "${failed:-1}" -eq 0 ]
-
+pl_ok "the $REQUESTS requests of the second batch succeed" run_batch
 kill -INT "$STRACE_PID" 2>/dev/null
 wait "$STRACE_PID" 2>/dev/null
+# A call strace saw interrupted by another's line is split into "accept(... <unfinished ...>"
+# and "<... accept resumed> ... = result": count the calls by their first line, the results
+# wherever they are.
 calls=$(grep -c 'accept4\?(' "$HARNESS_DIR/accept.trace")
-empty=$(grep 'accept4\?(' "$HARNESS_DIR/accept.trace" | grep -c '= -1 EAGAIN')
+empty=$(grep -c '= -1 EAGAIN' "$HARNESS_DIR/accept.trace")
 pl_note "strace: $calls accept calls for $REQUESTS requests, $empty of them found nothing"
-pl_ok "at least one accept a request ($calls >= $REQUESTS)" [ "$calls" -ge "$REQUESTS" ]
-pl_ok "at most about one accept a request ($calls <= $LIMIT)" [ "$calls" -le "$LIMIT" ]
-
-after_attempts=$(status_field accept_attempts)
-after_empty=$(status_field accept_empty)
-if [ -n "$before_attempts" ] && [ -n "$after_attempts" ]; then
-    counted=$((after_attempts - before_attempts))
-    counted_empty=$((after_empty - before_empty))
-    pl_note "status page: $counted accept attempts, $counted_empty empty"
-    # Its span is a little wider than strace's: the status requests around it.
-    between() { [ "$1" -ge "$2" ] && [ "$1" -le "$3" ]; }
-    pl_ok "the status page counts as many ($REQUESTS <= $counted <= $LIMIT + 2)" \
-        between "$counted" "$REQUESTS" $((LIMIT + 2))
-    pl_ok "and the empty ones ($counted_empty, strace $empty)" \
-        between "$counted_empty" "$empty" $((empty + 2))
-else
-    pl_ok "the status page has accept_attempts and accept_empty" false
-fi
+pl_ok "about one accept a request under strace ($REQUESTS <= $calls <= $TRACED_LIMIT)" \
+    between "$calls" "$REQUESTS" "$TRACED_LIMIT"
 
 harness_stop_serve 30
 status=$?
