@@ -20,9 +20,11 @@ struct config_var {
     const char *help;
 };
 
-/* The default pool is dynamic: a few spare workers when idle, and enough at most to keep
- * 128 DynamoDB calls in flight (25,600 requests a second at 5 ms each, more than two cores
- * serve) at well under 1 MB of proportional memory a worker. */
+/* The default pool is dynamic: 8 spare workers when idle (up to 16), and at most 128, so
+ * that 128 DynamoDB calls can be in flight: two cores serve about 10,000 requests a second,
+ * which at 5 ms a call keeps 50 in flight, and 128 still cover calls of 12 ms at that rate.
+ * A worker's proportional memory (Pss) measured 410 kB in a pool of 64 (750 kB in one of
+ * 8), so 128 cost about 60 MB. */
 #define CONFIG_SPARE_DEFAULT "8"
 #define CONFIG_MAX_DEFAULT "128"
 
