@@ -653,11 +653,11 @@ master_spawn(struct master *m, uint64_t now, int *child_rc)
             m->spawn_burst = next > MASTER_POOL_MAX_BURST ? MASTER_POOL_MAX_BURST : next;
             m->max_logged = 0;
         } else if (!m->max_logged) {
-            /* php-fpm's "server reached pm.max_children": requests now wait in the backlog. */
+            /* php-fpm's "server reached pm.max_children": requests may now wait. */
             log_msg(&m->log, CONFIG_LOG_WARN,
-                    "pool: all %d workers are busy (SAVEALIFE_WORKERS_MAX): requests wait for "
-                    "one",
-                    have);
+                    "pool: at its maximum of %d workers (SAVEALIFE_WORKERS_MAX) with %d spare: "
+                    "requests may wait in the socket's backlog",
+                    have, spare);
             m->max_logged = 1;
         }
         m->next_grow_ms = now + MASTER_POOL_TICK_MS;
