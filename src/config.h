@@ -11,8 +11,9 @@ struct config {
     char listen[256];                /* SAVEALIFE_LISTEN: "unix:PATH" or "HOST:PORT" */
     unsigned socket_mode;            /* SAVEALIFE_SOCKET_MODE, octal */
     char socket_group[64];           /* SAVEALIFE_SOCKET_GROUP; "" = the process's group */
-    int workers;                     /* SAVEALIFE_WORKERS (static pool) */
-    int workers_min;                 /* SAVEALIFE_WORKERS_MIN; 0 = static pool */
+    int listen_backlog;              /* SAVEALIFE_LISTEN_BACKLOG: connections queued unaccepted */
+    int workers;                     /* SAVEALIFE_WORKERS: a static pool's size; 0 = not set */
+    int workers_min;                 /* SAVEALIFE_WORKERS_MIN: spare workers; 0 = static pool */
     int workers_max;                 /* SAVEALIFE_WORKERS_MAX; 0 = static pool */
     long max_requests;               /* SAVEALIFE_MAX_REQUESTS */
     long request_timeout;            /* SAVEALIFE_REQUEST_TIMEOUT, seconds */
@@ -24,8 +25,11 @@ struct config {
 };
 
 /* Fills cfg from the defaults, then the environment, then the flags in argv[0..argc)
- * ("--workers 8" or "--workers=8" for SAVEALIFE_WORKERS). On an unknown flag or a malformed
- * value returns -1 with a message naming the variable or flag in errbuf. */
+ * ("--workers 8" or "--workers=8" for SAVEALIFE_WORKERS). The pool is static (workers_min and
+ * workers_max 0) when SAVEALIFE_WORKERS is set and neither SAVEALIFE_WORKERS_MIN nor
+ * SAVEALIFE_WORKERS_MAX is (or they are 0); otherwise dynamic, between their values or
+ * defaults. On an unknown flag or a malformed value returns -1 with a message naming the
+ * variable or flag in errbuf. */
 int config_load(struct config *cfg, int argc, char *const argv[], char *errbuf, size_t errlen);
 
 /* The table name for a base name ("companies") with the configured prefix, into buf.

@@ -21,7 +21,7 @@ usage(FILE *out)
                  "\n"
                  "commands:\n"
                  "  serve           run the FastCGI master and its workers (TERM/INT/QUIT stop\n"
-                 "                  gracefully, HUP reloads, USR1 reopens the log)\n"
+                 "                  gracefully, HUP or USR2 reloads, USR1 reopens the log)\n"
                  "  create-tables   create the tables from the schema folder (existing ones are\n"
                  "                  kept) and wait until they are ACTIVE\n"
                  "  hash-token      read an admin token on standard input, print its SHA-256\n"

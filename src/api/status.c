@@ -202,6 +202,8 @@ status_json(const struct status_snapshot *s)
     bad = bad || status_add(o, "max_active_processes", status_u64(p->max_active));
     bad = bad || status_add(o, "max_children_reached", status_u64(p->max_children_reached));
     bad = bad || status_add(o, "slow_requests", status_u64(p->slow_requests));
+    bad = bad || status_add(o, "accept_attempts", status_u64(p->accept_attempts));
+    bad = bad || status_add(o, "accept_empty", status_u64(p->accept_empty));
     bad = bad || status_add(o, "workers_target", status_u64(p->workers_target));
     for (size_t i = 0; !bad && i < s->nworkers; i++)
         bad = status_append(workers, status_worker_json(&s->workers[i], s->now_ms));
@@ -261,6 +263,9 @@ status_openmetrics_write(FILE *f, const struct status_snapshot *s)
                    p->max_children_reached);
     status_counter(f, "slow_requests", "Requests that ran past the request timeout.",
                    p->slow_requests);
+    status_counter(f, "accept_attempts", "accept() calls on the listening socket.",
+                   p->accept_attempts);
+    status_counter(f, "accept_empty", "accept() calls that found no connection.", p->accept_empty);
     status_family(f, "worker_requests", "counter", "Requests each live worker has finished.");
     for (size_t i = 0; i < s->nworkers; i++)
         fprintf(f, "savealife_worker_requests_total{pid=\"%ld\"} %lu\n", (long)s->workers[i].pid,

@@ -193,7 +193,7 @@ open_unix(const struct config *cfg, const char *path, struct listener *l, char *
         snprintf(errbuf, errlen, "SAVEALIFE_LISTEN: cannot inspect %s: %s", path, strerror(errno));
         goto out;
     }
-    if (listen(l->fd, LISTEN_BACKLOG) != 0) {
+    if (listen(l->fd, cfg->listen_backlog) != 0) {
         snprintf(errbuf, errlen, "SAVEALIFE_LISTEN: cannot listen on %s: %s", path,
                  strerror(errno));
         goto out;
@@ -250,7 +250,7 @@ split_host_port(const char *spec, char *host, size_t hostlen, char *port, size_t
 }
 
 static int
-open_tcp(const char *spec, struct listener *l, char *errbuf, size_t errlen)
+open_tcp(const char *spec, int backlog, struct listener *l, char *errbuf, size_t errlen)
 {
     struct addrinfo hints, *res = NULL;
     char host[256], port[8];
@@ -283,7 +283,7 @@ open_tcp(const char *spec, struct listener *l, char *errbuf, size_t errlen)
             continue;
         }
         if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) != 0 ||
-            bind(fd, ai->ai_addr, ai->ai_addrlen) != 0 || listen(fd, LISTEN_BACKLOG) != 0) {
+            bind(fd, ai->ai_addr, ai->ai_addrlen) != 0 || listen(fd, backlog) != 0) {
             err = errno;
             close(fd);
             continue;
@@ -479,7 +479,7 @@ listen_open(const struct config *cfg, struct listener *out, char *errbuf, size_t
         return listen_adopt_activated(nfds, out, errbuf, errlen);
     if (strncmp(cfg->listen, "unix:", 5) == 0)
         return open_unix(cfg, cfg->listen + 5, out, errbuf, errlen);
-    return open_tcp(cfg->listen, out, errbuf, errlen);
+    return open_tcp(cfg->listen, cfg->listen_backlog, out, errbuf, errlen);
 }
 
 void

@@ -10,7 +10,6 @@
 
 #include "config.h"
 
-#define LISTEN_BACKLOG 1024
 /* The first socket systemd hands over (SD_LISTEN_FDS_START). */
 #define LISTEN_FDS_START 3
 
@@ -31,9 +30,10 @@ struct listener {
  * listening stream socket: unix, IPv4 or IPv6) and ignores cfg->listen; otherwise opens
  * cfg->listen. Either way LISTEN_PID, LISTEN_FDS and LISTEN_FDNAMES are removed from the
  * environment. A unix path where something already accepts connections is refused; a stale
- * socket file is replaced; any other file there is refused. Errors name the variable
- * (SAVEALIFE_LISTEN, SAVEALIFE_SOCKET_GROUP, LISTEN_FDS, ...). Returns 0, or -1 with errbuf
- * filled. */
+ * socket file is replaced; any other file there is refused. A socket it opens queues
+ * cfg->listen_backlog connections; one handed over keeps its socket unit's. Errors name the
+ * variable (SAVEALIFE_LISTEN, SAVEALIFE_SOCKET_GROUP, LISTEN_FDS, ...). Returns 0, or -1 with
+ * errbuf filled. */
 int listen_open(const struct config *cfg, struct listener *out, char *errbuf, size_t errlen);
 
 /* Closes the socket; the process that created a unix socket also removes its file, if the

@@ -24,6 +24,13 @@
 #define MASTER_SLOTS 2048
 #define MASTER_TICK_MS 1000
 #define MASTER_FAST_TICK_MS 100
+/* A dynamic pool is looked at every POOL_TICK_MS (php-fpm: every second), so that load is
+ * seen at once. While spare workers are short, each look forks the spare workers missing or,
+ * if more, a burst that doubles with each look still short, up to POOL_MAX_BURST
+ * (php-fpm's pm.max_spawn_rate): from idle to 64 busy in well under a second, at the cost of
+ * up to one burst more than the load needs, stopped one a second once idle. */
+#define MASTER_POOL_TICK_MS 100
+#define MASTER_POOL_MAX_BURST 32
 /* Beyond the request timeout, how long a worker told to stop may take before it is killed. */
 #define MASTER_STOP_GRACE_MS 5000
 /* More than STORM_DEATHS unexpected deaths within STORM_WINDOW_MS slow respawning down. */
@@ -76,6 +83,9 @@ struct master {
     unsigned delay_ms; /* respawn delay while deaths come fast; 0: at once */
     uint64_t next_spawn_ms;
     uint64_t last_shrink_ms;
+    int spawn_burst;       /* the next look's burst while spare workers stay short; 0: none */
+    uint64_t next_grow_ms; /* when a dynamic pool may next grow for want of spare workers */
+    int max_logged;        /* the pool at its maximum was logged */
     struct notify notify;
     enum master_phase phase;
     uint64_t next_status_ms;
@@ -98,6 +108,7 @@ master_on_signal(int sig)
         master_stop_flag = 1;
         break;
     case SIGHUP:
+    case SIGUSR2: /* php-fpm's reload signal, which operators send by habit */
         master_reload_flag = 1;
         break;
     case SIGUSR1:
@@ -111,12 +122,28 @@ master_on_signal(int sig)
     }
 }
 
+/* Whether a signal keeps its default action in the master: faults must still end it (and
+ * leave a core), job control still stops it, and KILL and STOP cannot be caught. */
+static int
+master_keeps_default(int sig)
+{
+    static const int keep[] = {SIGSEGV, SIGBUS,  SIGFPE,  SIGILL,  SIGABRT, SIGTRAP, SIGSYS,
+                               SIGKILL, SIGSTOP, SIGTSTP, SIGTTIN, SIGTTOU, SIGCONT};
+    for (size_t i = 0; i < sizeof(keep) / sizeof(keep[0]); i++) {
+        if (keep[i] == sig)
+            return 1;
+    }
+    return 0;
+}
+
 /* Blocks the signals we act on (they are taken only while the loop sleeps) and installs
- * the handlers. *wait_mask is the mask to sleep with, *saved the one to restore. */
+ * the handlers; every other signal whose default would end the master (ALRM, PIPE, IO, PROF,
+ * PWR, XCPU, XFSZ, the realtime ones, ...) is ignored, and its workers inherit that. *wait_mask
+ * is the mask to sleep with, *saved the one to restore. */
 static int
 master_signals(sigset_t *wait_mask, sigset_t *saved, char *errbuf, size_t errlen)
 {
-    static const int sigs[] = {SIGTERM, SIGINT, SIGQUIT, SIGHUP, SIGUSR1, SIGCHLD};
+    static const int sigs[] = {SIGTERM, SIGINT, SIGQUIT, SIGHUP, SIGUSR1, SIGUSR2, SIGCHLD};
     struct sigaction sa;
     sigset_t block;
 
@@ -135,8 +162,13 @@ master_signals(sigset_t *wait_mask, sigset_t *saved, char *errbuf, size_t errlen
             goto fail;
     }
     sa.sa_handler = SIG_IGN;
-    if (sigaction(SIGPIPE, &sa, NULL) != 0)
-        goto fail;
+    for (int s = 1; s < NSIG; s++) {
+        if (sigismember(&block, s) == 1 || master_keeps_default(s))
+            continue;
+        /* The C library keeps a few realtime signals for itself and refuses them. */
+        if (sigaction(s, &sa, NULL) != 0 && errno != EINVAL)
+            goto fail;
+    }
     return 0;
 fail:
     snprintf(errbuf, errlen, "cannot set up signals: %s", strerror(errno));
@@ -157,6 +189,17 @@ master_set_target(struct master *m)
 {
     scoreboard_set_target(m->sb,
                           (unsigned)(master_dynamic(m) ? m->cfg.workers_max : m->cfg.workers));
+}
+
+/* A static size given with a dynamic pool's bounds is not used: say so. */
+static void
+master_warn_pool(const struct master *m)
+{
+    if (master_dynamic(m) && m->cfg.workers > 0)
+        log_msg(&m->log, CONFIG_LOG_WARN,
+                "SAVEALIFE_WORKERS (%d) is ignored: SAVEALIFE_WORKERS_MIN or "
+                "SAVEALIFE_WORKERS_MAX is set, so the pool is dynamic",
+                m->cfg.workers);
 }
 
 /* "4 workers" or "1 to 5 workers, 2 spare", for logs. */
@@ -516,14 +559,14 @@ master_fork(struct master *m, uint64_t now, int *child_rc)
     return 0;
 }
 
-/* The workers of the current generation that count for its size ("have"), and those of
- * them that are spare: idle, or starting and so about to be. */
+/* The workers of the current generation that count for its size ("have"), those of them
+ * that are spare (idle, or starting and so about to be), and of these the starting ones. */
 static void
-master_census(struct master *m, int *have, int *spare)
+master_census(struct master *m, int *have, int *spare, int *starting)
 {
     struct scoreboard_worker w;
 
-    *have = *spare = 0;
+    *have = *spare = *starting = 0;
     for (size_t i = 0; i < m->cap; i++) {
         const struct master_child *c = &m->children[i];
         if (c->pid == 0 || c->generation != m->generation || c->term_ms != 0 || c->killed)
@@ -532,17 +575,31 @@ master_census(struct master *m, int *have, int *spare)
         scoreboard_read_slot(m->sb, c->slot, &w);
         if (w.state == SCOREBOARD_STARTING || w.state == SCOREBOARD_IDLE)
             (*spare)++;
+        if (w.state == SCOREBOARD_STARTING)
+            (*starting)++;
     }
 }
 
-/* How many workers the current generation should have: the fixed count, or enough for
- * workers_min spare ones, up to workers_max. */
+/* How many workers the current generation should have: the fixed count; or, for a dynamic
+ * pool short of workers_min spare ones, the missing ones or the burst if larger (see
+ * MASTER_POOL_TICK_MS), up to workers_max; *grow is set when that is growth for want of spare
+ * workers, at most once a look. */
 static int
-master_wanted(const struct master *m, int have, int spare)
+master_wanted(struct master *m, uint64_t now, int have, int spare, int starting, int *grow)
 {
+    *grow = 0;
     if (!master_dynamic(m))
         return m->cfg.workers;
-    int want = have + (spare < m->cfg.workers_min ? m->cfg.workers_min - spare : 0);
+    int missing = m->cfg.workers_min - spare;
+    int want = have;
+    if (missing <= 0) {
+        /* Enough spare: the next shortage starts small again, once the new ones serve. */
+        if (starting == 0)
+            m->spawn_burst = 0;
+    } else if (now >= m->next_grow_ms) {
+        want = have + (missing > m->spawn_burst ? missing : m->spawn_burst);
+        *grow = 1;
+    }
     if (want < m->cfg.workers_min)
         want = m->cfg.workers_min;
     return want > m->cfg.workers_max ? m->cfg.workers_max : want;
@@ -554,12 +611,12 @@ static void
 master_shrink(struct master *m, uint64_t now)
 {
     struct scoreboard_worker w;
-    int have, spare;
+    int have, spare, starting;
 
     if (!master_dynamic(m) || m->stopping || m->prev_generation != 0 ||
         now - m->last_shrink_ms < MASTER_TICK_MS)
         return;
-    master_census(m, &have, &spare);
+    master_census(m, &have, &spare, &starting);
     if (spare <= 2 * m->cfg.workers_min || have <= m->cfg.workers_min)
         return;
     for (size_t i = 0; i < m->cap; i++) {
@@ -582,15 +639,29 @@ master_shrink(struct master *m, uint64_t now)
 static int
 master_spawn(struct master *m, uint64_t now, int *child_rc)
 {
-    int have, spare;
+    int have, spare, starting, grow;
 
     if (m->stopping)
         return 0;
-    master_census(m, &have, &spare);
-    int want = master_wanted(m, have, spare);
-    if (master_dynamic(m) && want > have && have > 0)
-        log_msg(&m->log, CONFIG_LOG_DEBUG, "pool: %d of %d workers spare: starting %d more", spare,
-                have, want - have);
+    master_census(m, &have, &spare, &starting);
+    int want = master_wanted(m, now, have, spare, starting, &grow);
+    if (grow) {
+        if (want > have) {
+            log_msg(&m->log, CONFIG_LOG_DEBUG, "pool: %d of %d workers spare: starting %d more",
+                    spare, have, want - have);
+            int next = 2 * (want - have);
+            m->spawn_burst = next > MASTER_POOL_MAX_BURST ? MASTER_POOL_MAX_BURST : next;
+            m->max_logged = 0;
+        } else if (!m->max_logged) {
+            /* php-fpm's "server reached pm.max_children": requests may now wait. */
+            log_msg(&m->log, CONFIG_LOG_WARN,
+                    "pool: at its maximum of %d workers (SAVEALIFE_WORKERS_MAX) with %d spare: "
+                    "requests may wait in the socket's backlog",
+                    have, spare);
+            m->max_logged = 1;
+        }
+        m->next_grow_ms = now + MASTER_POOL_TICK_MS;
+    }
     while (have < want && now >= m->next_spawn_ms) {
         int rc = master_fork(m, now, child_rc);
         if (rc != 0)
@@ -676,9 +747,11 @@ master_reload(struct master *m, uint64_t now)
     m->generation = ++m->last_generation;
     m->next_spawn_ms = 0;
     master_set_target(m);
+    m->spawn_burst = 0;
     log_msg(&m->log, CONFIG_LOG_INFO,
             "reload: starting generation %u (%s); generation %u serves until they are ready",
             m->generation, master_pool_text(m, pool, sizeof(pool)), m->prev_generation);
+    master_warn_pool(m);
 }
 
 static void
@@ -731,6 +804,8 @@ master_sleep_ms(const struct master *m, uint64_t now)
     /* While starting, READY=1 should follow the workers closely. */
     if (m->prev_generation != 0 || m->stopping || m->phase == MASTER_STARTING)
         ms = MASTER_FAST_TICK_MS;
+    if (master_dynamic(m) && !m->stopping && ms > MASTER_POOL_TICK_MS)
+        ms = MASTER_POOL_TICK_MS;
     if (!m->stopping && m->next_spawn_ms > now && m->next_spawn_ms - now < ms)
         ms = m->next_spawn_ms - now;
     return notify_sleep_ms(&m->notify, now, (int)ms);
@@ -792,6 +867,7 @@ master_run(const struct config *cfg, int argc, char *const argv[])
     log_msg(&m->log, CONFIG_LOG_INFO,
             "listening on %s: %s, %ld requests each, request timeout %ld s", m->listener.describe,
             master_pool_text(m, pool, sizeof(pool)), m->cfg.max_requests, m->cfg.request_timeout);
+    master_warn_pool(m);
     snprintf(status, sizeof(status), "starting %s", master_pool_text(m, pool, sizeof(pool)));
     notify_status(&m->notify, status);
 

@@ -38,6 +38,8 @@ struct sb_pool {
     atomic_uint target;
     atomic_ulong max_children_reached;
     atomic_ulong slow_requests;
+    atomic_ulong accept_attempts;
+    atomic_ulong accept_empty;
     atomic_size_t used; /* slots [0, used) have been claimed at least once */
     /* DynamoDB figures of the workers reaped so far, written by the master alone; odd
      * retired_seq while it moves a slot's figures here, so a reader never counts a worker
@@ -258,6 +260,14 @@ scoreboard_count_slow(struct scoreboard *sb)
 }
 
 void
+scoreboard_count_accept(struct scoreboard *sb, int empty)
+{
+    atomic_fetch_add_explicit(&sb->pool->accept_attempts, 1ul, memory_order_relaxed);
+    if (empty)
+        atomic_fetch_add_explicit(&sb->pool->accept_empty, 1ul, memory_order_relaxed);
+}
+
+void
 scoreboard_worker_start(struct scoreboard *sb, size_t slot, pid_t pid)
 {
     struct sb_slot *s = &sb->slots[slot];
@@ -409,6 +419,8 @@ scoreboard_read(const struct scoreboard *sb, struct scoreboard_pool *pool,
     pool->max_active = atomic_load(&p->max_active);
     pool->max_children_reached = atomic_load(&p->max_children_reached);
     pool->slow_requests = atomic_load(&p->slow_requests);
+    pool->accept_attempts = atomic_load(&p->accept_attempts);
+    pool->accept_empty = atomic_load(&p->accept_empty);
     *n = 0;
     for (size_t i = 0; i < used && i < sb->nslots; i++) {
         struct scoreboard_worker w;

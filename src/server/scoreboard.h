@@ -37,6 +37,8 @@ struct scoreboard_pool {
     unsigned max_active;                /* most requests running at once */
     unsigned long max_children_reached; /* times every worker became busy */
     unsigned long slow_requests;        /* requests that ran past the timeout */
+    unsigned long accept_attempts;      /* accept() calls on the listening socket */
+    unsigned long accept_empty;         /* of them, those that found no connection */
 };
 
 /* One slot, as copied by a read. */
@@ -76,6 +78,9 @@ enum scoreboard_state scoreboard_release(struct scoreboard *sb, size_t slot);
 /* Master: the number of workers wanted, and one more request that ran past the timeout. */
 void scoreboard_set_target(struct scoreboard *sb, unsigned workers);
 void scoreboard_count_slow(struct scoreboard *sb);
+
+/* Worker: one accept() on the listening socket, which found no connection when empty. */
+void scoreboard_count_accept(struct scoreboard *sb, int empty);
 
 /* Worker, on its own slot only. */
 void scoreboard_worker_start(struct scoreboard *sb, size_t slot, pid_t pid);

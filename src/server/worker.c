@@ -1,4 +1,5 @@
-/* ppoll(): wait on the listening socket with signals unblocked only while waiting. */
+/* epoll_pwait(), EPOLLEXCLUSIVE, accept4(), ppoll(): wait with signals unblocked only while
+ * waiting. */
 #define _GNU_SOURCE
 #include "server/worker.h"
 
@@ -8,7 +9,9 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <fcgiapp.h>
@@ -71,10 +74,12 @@ worker_signals(const struct worker_params *p, sigset_t *wait_mask)
     sa.sa_handler = worker_on_reopen;
     if (sigaction(SIGUSR1, &sa, NULL) != 0)
         goto fail;
-    /* A hang-up is the master's to act on (it reloads); a client gone mid-write is an error
-     * from write, not a death. */
+    /* A hang-up or USR2 is the master's to act on (it reloads); a client gone mid-write is an
+     * error from write, not a death. The other stray signals stay ignored as the master left
+     * them; a child's end is waited for as usual. */
     sa.sa_handler = SIG_IGN;
-    if (sigaction(SIGHUP, &sa, NULL) != 0 || sigaction(SIGPIPE, &sa, NULL) != 0)
+    if (sigaction(SIGHUP, &sa, NULL) != 0 || sigaction(SIGUSR2, &sa, NULL) != 0 ||
+        sigaction(SIGPIPE, &sa, NULL) != 0)
         goto fail;
     sa.sa_handler = SIG_DFL;
     if (sigaction(SIGCHLD, &sa, NULL) != 0)
@@ -91,8 +96,8 @@ fail:
 }
 
 /* Runs the handlers of stop or reopen signals that came while the worker was not waiting:
- * ppoll reports a ready socket without running them, and under steady load the socket is
- * always ready. */
+ * epoll_pwait and ppoll report a ready socket without running them, and under steady load the
+ * socket is always ready. */
 static void
 worker_take_signals(const sigset_t *wait_mask)
 {
@@ -173,27 +178,89 @@ worker_serve(const struct worker_params *p, struct api *api, FCGX_Request *r)
     scoreboard_worker_done(p->sb, p->slot, &stats);
 }
 
-/* Waits until a connection may be accepted (1) or a signal came (0); -1 if the socket
- * failed. */
+/* The listening socket, registered once in the worker's own epoll instance with
+ * EPOLLEXCLUSIVE: a connection wakes one worker waiting in epoll_pwait, not every idle one as
+ * a shared poll did. A worker busy with a request is not waiting, so it never takes a wake
+ * from an idle one; back in epoll_pwait it finds a connection still pending at once (level
+ * triggered). epoll_pwait unblocks the stop and reopen signals only while waiting, as ppoll
+ * did, so none is lost between a check of the flags and the wait; a blocking accept() could
+ * not close that window. Returns the epoll descriptor, or -1. */
 static int
-worker_wait(const struct worker_params *p, const FCGX_Request *r, const sigset_t *wait_mask)
+worker_epoll(const struct worker_params *p)
 {
-    /* With a connection kept open by the server (fastcgi_keep_conn), the next request
-     * arrives on it rather than on the listening socket. */
-    struct pollfd pfd = {.fd = r->ipcFd >= 0 ? r->ipcFd : p->listen_fd, .events = POLLIN};
+    struct epoll_event ev = {.events = EPOLLIN | EPOLLEXCLUSIVE};
+    int fd = epoll_create1(EPOLL_CLOEXEC);
 
-    int n = ppoll(&pfd, 1, NULL, wait_mask);
-    if (n < 0) {
-        if (errno == EINTR)
-            return 0;
-        log_msg(p->log, CONFIG_LOG_ERROR, "worker: waiting for connections: %s", strerror(errno));
+    if (fd < 0 || epoll_ctl(fd, EPOLL_CTL_ADD, p->listen_fd, &ev) != 0) {
+        log_msg(p->log, CONFIG_LOG_ERROR, "worker: cannot watch the listening socket: %s",
+                strerror(errno));
+        if (fd >= 0)
+            close(fd);
         return -1;
     }
-    if (r->ipcFd < 0 && (pfd.revents & (POLLERR | POLLNVAL)) != 0) {
-        log_msg(p->log, CONFIG_LOG_ERROR, "worker: the listening socket failed");
-        return -1;
+    return fd;
+}
+
+/* Waits until a connection may be accepted, or the kept connection has a request (1), or a
+ * signal came (0); -1 if the socket failed. */
+static int
+worker_wait(const struct worker_params *p, int epfd, const FCGX_Request *r,
+            const sigset_t *wait_mask)
+{
+    if (r->ipcFd >= 0) {
+        /* With a connection kept open by the server (fastcgi_keep_conn), the next request
+         * arrives on it: this worker's own, so no other wakes for it. */
+        struct pollfd pfd = {.fd = r->ipcFd, .events = POLLIN};
+        if (ppoll(&pfd, 1, NULL, wait_mask) < 0) {
+            if (errno == EINTR)
+                return 0;
+            log_msg(p->log, CONFIG_LOG_ERROR, "worker: waiting for a request: %s", strerror(errno));
+            return -1;
+        }
+    } else {
+        struct epoll_event ev;
+        int n = epoll_pwait(epfd, &ev, 1, -1, wait_mask);
+        if (n < 0) {
+            if (errno == EINTR)
+                return 0;
+            log_msg(p->log, CONFIG_LOG_ERROR, "worker: waiting for connections: %s",
+                    strerror(errno));
+            return -1;
+        }
+        if (n > 0 && (ev.events & EPOLLERR) != 0) {
+            log_msg(p->log, CONFIG_LOG_ERROR, "worker: the listening socket failed");
+            return -1;
+        }
     }
     worker_take_signals(wait_mask);
+    return 1;
+}
+
+/* Takes a connection from the listening socket into r (1), finds none (0: another worker
+ * was faster, or the client left), or fails (-1). The accept is ours rather than libfcgi's so
+ * that the worker counts as reading only once it holds a connection, and so that every
+ * attempt is counted: FCGX_Accept_r then reads the request from the open connection. */
+static int
+worker_accept(const struct worker_params *p, FCGX_Request *r)
+{
+    int fd = accept4(p->listen_fd, NULL, NULL, SOCK_CLOEXEC);
+    if (fd < 0) {
+        int err = errno;
+        scoreboard_count_accept(p->sb, 1);
+        /* Nothing waiting, or a connection that failed before it was taken (accept(2) lists
+         * the network errors to treat as "try again"). */
+        if (err == EAGAIN || err == EWOULDBLOCK || err == EINTR || err == ECONNABORTED ||
+            err == EPROTO || err == ENETDOWN || err == ENOPROTOOPT || err == EHOSTDOWN ||
+            err == ENONET || err == EHOSTUNREACH || err == EOPNOTSUPP || err == ENETUNREACH)
+            return 0;
+        log_msg(p->log, CONFIG_LOG_ERROR, "worker: accept failed: %s", strerror(err));
+        return -1;
+    }
+    scoreboard_count_accept(p->sb, 0);
+    r->ipcFd = fd;
+    /* FCGX_Accept_r first finishes the previous request, closing its connection unless it
+     * was kept: this one is not the previous request's. */
+    r->keepConnection = 1;
     return 1;
 }
 
@@ -205,6 +272,7 @@ worker_run(const struct worker_params *p)
     sigset_t wait_mask;
     char errbuf[512];
     int have_req = 0;
+    int epfd = -1;
     long served = 0;
     int rc = WORKER_EXIT_FAIL;
 
@@ -220,6 +288,9 @@ worker_run(const struct worker_params *p)
         rc = WORKER_EXIT_CONFIG;
         goto out;
     }
+    epfd = worker_epoll(p);
+    if (epfd < 0)
+        goto out;
     if (FCGX_InitRequest(&req, p->listen_fd, FCGI_FAIL_ACCEPT_ON_INTR) != 0) {
         log_msg(p->log, CONFIG_LOG_ERROR, "worker: libfcgi cannot make a request");
         goto out;
@@ -235,18 +306,28 @@ worker_run(const struct worker_params *p)
             if (log_reopen(p->log, errbuf, sizeof(errbuf)) < 0)
                 log_msg(p->log, CONFIG_LOG_ERROR, "worker: %s", errbuf);
         }
-        int ready = worker_wait(p, &req, &wait_mask);
+        int ready = worker_wait(p, epfd, &req, &wait_mask);
         if (ready < 0) {
             rc = WORKER_EXIT_FAIL;
             break;
         }
         if (ready == 0 || worker_stop_flag)
             continue;
+        if (req.ipcFd < 0) {
+            int got = worker_accept(p, &req);
+            if (got < 0) {
+                rc = WORKER_EXIT_FAIL;
+                break;
+            }
+            if (got == 0)
+                continue;
+        }
         scoreboard_worker_reading(p->sb, p->slot);
         int accepted = FCGX_Accept_r(&req);
         if (accepted < 0) {
             scoreboard_worker_idle(p->sb, p->slot);
-            /* Another worker took the connection first, or the client left early. */
+            /* The connection ended before a whole request came; libfcgi then tried the
+             * listening socket, which had nothing, or the client left early. */
             if (accepted == -EAGAIN || accepted == -EWOULDBLOCK || accepted == -EINTR ||
                 accepted == -ECONNABORTED)
                 continue;
@@ -264,6 +345,8 @@ worker_run(const struct worker_params *p)
 out:
     if (have_req && req.ipcFd >= 0)
         FCGX_Free(&req, 1);
+    if (epfd >= 0)
+        close(epfd);
     api_free(api);
     return rc;
 }

@@ -158,8 +158,8 @@ harness_run() {
 
 # harness_start_stack [SERVE_FLAGS...]: the whole service as a user runs it: dynalite (unless
 # STACK_DDB_ENDPOINT names one already running), tables with a per-run prefix, an admin token,
-# `savealife serve` on a unix socket, and real nginx on a free port, polled until
-# GET /api/health answers 200. Sets ADMIN_TOKEN, SERVE_PID, NGINX_PID, NGINX_PORT, BASE_URL.
+# `savealife serve` on a unix socket (a static pool of STACK_WORKERS, default 4, or
+# "default"), and real nginx on a free port, polled until GET /api/health answers 200. Sets ADMIN_TOKEN, SERVE_PID, NGINX_PID, NGINX_PORT, BASE_URL.
 harness_start_stack() {
     if [ -n "${STACK_DDB_ENDPOINT:-}" ]; then
         AWS_ENDPOINT_URL_DYNAMODB=$STACK_DDB_ENDPOINT
@@ -180,9 +180,15 @@ harness_start_stack() {
     export ADMIN_TOKEN
     SAVEALIFE_TOKENS_FILE="$HARNESS_DIR/tokens"
     SAVEALIFE_LISTEN="unix:$HARNESS_DIR/fcgi.sock"
-    SAVEALIFE_WORKERS=${STACK_WORKERS:-4}
     SAVEALIFE_BODY_LIMIT=${STACK_BODY_LIMIT:-65536}
-    export SAVEALIFE_TOKENS_FILE SAVEALIFE_LISTEN SAVEALIFE_WORKERS SAVEALIFE_BODY_LIMIT
+    export SAVEALIFE_TOKENS_FILE SAVEALIFE_LISTEN SAVEALIFE_BODY_LIMIT
+    # STACK_WORKERS=default: the program's own pool (dynamic), not a static one of 4.
+    if [ "${STACK_WORKERS:-4}" = default ]; then
+        unset SAVEALIFE_WORKERS
+    else
+        SAVEALIFE_WORKERS=${STACK_WORKERS:-4}
+        export SAVEALIFE_WORKERS
+    fi
     if [ "$(id -u)" -eq 0 ]; then
         # nginx's workers run as nobody: they must reach the socket through this folder.
         chmod 0711 "$HARNESS_DIR"

@@ -11,7 +11,7 @@ static const char *const vars[] = {
     "SAVEALIFE_WORKERS",      "SAVEALIFE_WORKERS_MIN",     "SAVEALIFE_WORKERS_MAX",
     "SAVEALIFE_MAX_REQUESTS", "SAVEALIFE_REQUEST_TIMEOUT", "SAVEALIFE_BODY_LIMIT",
     "SAVEALIFE_TABLE_PREFIX", "SAVEALIFE_SCHEMA_DIR",      "SAVEALIFE_TOKENS_FILE",
-    "SAVEALIFE_LOG_LEVEL",
+    "SAVEALIFE_LOG_LEVEL",    "SAVEALIFE_LISTEN_BACKLOG",
 };
 
 static void
@@ -36,9 +36,11 @@ START_TEST(test_defaults)
     ck_assert_str_eq(cfg.listen, "unix:/run/savealife/fcgi.sock");
     ck_assert_uint_eq(cfg.socket_mode, 0660);
     ck_assert_str_eq(cfg.socket_group, "");
-    ck_assert_int_eq(cfg.workers, 8);
-    ck_assert_int_eq(cfg.workers_min, 0);
-    ck_assert_int_eq(cfg.workers_max, 0);
+    ck_assert_int_eq(cfg.listen_backlog, 511);
+    /* A dynamic pool: 8 spare workers, 128 at most; no static size. */
+    ck_assert_int_eq(cfg.workers, 0);
+    ck_assert_int_eq(cfg.workers_min, 8);
+    ck_assert_int_eq(cfg.workers_max, 128);
     ck_assert_int_eq(cfg.max_requests, 10000);
     ck_assert_int_eq(cfg.request_timeout, 30);
     ck_assert_int_eq(cfg.body_limit, 65536);
@@ -81,6 +83,8 @@ static const struct {
     {"SAVEALIFE_SOCKET_MODE", "0999"}, {"SAVEALIFE_SOCKET_MODE", "01777"},
     {"SAVEALIFE_LOG_LEVEL", "loud"},   {"SAVEALIFE_TABLE_PREFIX", "a b"},
     {"SAVEALIFE_BODY_LIMIT", " 10"},   {"SAVEALIFE_REQUEST_TIMEOUT", "+5"},
+    {"SAVEALIFE_LISTEN_BACKLOG", "0"}, {"SAVEALIFE_LISTEN_BACKLOG", "65536"},
+    {"SAVEALIFE_LISTEN_BACKLOG", ""},  {"SAVEALIFE_WORKERS_MAX", "1025"},
 };
 
 START_TEST(test_bad_value_names_variable)
@@ -115,18 +119,54 @@ START_TEST(test_bad_flags)
 }
 END_TEST
 
+/* Static when only SAVEALIFE_WORKERS is set; dynamic otherwise, with defaults for what is
+ * not set. */
+static const struct {
+    const char *workers, *min, *max, *flag; /* NULL: not set */
+    int want_workers, want_min, want_max;
+} pools[] = {
+    {NULL, NULL, NULL, NULL, 0, 8, 128},        /* the default: dynamic */
+    {"5", NULL, NULL, NULL, 5, 0, 0},           /* static */
+    {"5", "0", "0", NULL, 5, 0, 0},             /* static, as spelled before 0 meant a default */
+    {NULL, NULL, NULL, "--workers=3", 3, 0, 0}, /* static from a flag */
+    {"5", NULL, "16", NULL, 5, 8, 16},          /* dynamic wins; workers kept for a warning */
+    {NULL, "2", NULL, NULL, 0, 2, 128},         /* the maximum's default */
+    {NULL, NULL, "4", NULL, 0, 4, 4},           /* the spare default is capped by the maximum */
+    {"5", NULL, NULL, "--workers-max=6", 5, 6, 6},
+};
+
+START_TEST(test_pool_kind)
+{
+    struct config cfg;
+    char errbuf[256];
+    char *argv[] = {(char *)pools[_i].flag};
+    clear_env();
+    if (pools[_i].workers != NULL)
+        setenv("SAVEALIFE_WORKERS", pools[_i].workers, 1);
+    if (pools[_i].min != NULL)
+        setenv("SAVEALIFE_WORKERS_MIN", pools[_i].min, 1);
+    if (pools[_i].max != NULL)
+        setenv("SAVEALIFE_WORKERS_MAX", pools[_i].max, 1);
+    ck_assert_msg(load(&cfg, pools[_i].flag != NULL ? 1 : 0, argv, errbuf) == 0, "%s", errbuf);
+    ck_assert_int_eq(cfg.workers, pools[_i].want_workers);
+    ck_assert_int_eq(cfg.workers_min, pools[_i].want_min);
+    ck_assert_int_eq(cfg.workers_max, pools[_i].want_max);
+    clear_env();
+}
+END_TEST
+
 START_TEST(test_dynamic_pool_bounds)
 {
     struct config cfg;
     char errbuf[256];
     clear_env();
-    setenv("SAVEALIFE_WORKERS_MIN", "2", 1);
+    setenv("SAVEALIFE_WORKERS_MIN", "6", 1);
+    setenv("SAVEALIFE_WORKERS_MAX", "4", 1);
     ck_assert_int_eq(load(&cfg, 0, NULL, errbuf), -1);
-    setenv("SAVEALIFE_WORKERS_MAX", "1", 1);
-    ck_assert_int_eq(load(&cfg, 0, NULL, errbuf), -1);
+    ck_assert_ptr_nonnull(strstr(errbuf, "SAVEALIFE_WORKERS_MIN"));
     setenv("SAVEALIFE_WORKERS_MAX", "6", 1);
     ck_assert_int_eq(load(&cfg, 0, NULL, errbuf), 0);
-    ck_assert_int_eq(cfg.workers_min, 2);
+    ck_assert_int_eq(cfg.workers_min, 6);
     ck_assert_int_eq(cfg.workers_max, 6);
     clear_env();
 }
@@ -156,6 +196,7 @@ config_suite(void)
     tcase_add_loop_test(tc, test_bad_value_names_variable, 0,
                         (int)(sizeof(bad_values) / sizeof(bad_values[0])));
     tcase_add_test(tc, test_bad_flags);
+    tcase_add_loop_test(tc, test_pool_kind, 0, (int)(sizeof(pools) / sizeof(pools[0])));
     tcase_add_test(tc, test_dynamic_pool_bounds);
     tcase_add_test(tc, test_table_name);
     suite_add_tcase(s, tc);

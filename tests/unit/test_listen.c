@@ -44,6 +44,7 @@ unix_config(struct config *cfg, unsigned mode, const char *group)
     snprintf(cfg->listen, sizeof(cfg->listen), "unix:%s", sock_path);
     cfg->socket_mode = mode;
     snprintf(cfg->socket_group, sizeof(cfg->socket_group), "%s", group);
+    cfg->listen_backlog = 511;
 }
 
 /* Connects to the unix socket: 0 when it accepted the connection into its queue. */
@@ -107,6 +108,61 @@ START_TEST(test_unix_mode_group_and_flags)
     ck_assert_int_eq(l.fd, -1);
     ck_assert_int_eq(lstat(sock_path, &st), -1);
     ck_assert_int_eq(errno, ENOENT);
+    listen_close(&l);
+}
+END_TEST
+
+/* Non-blocking connects until one is refused because the queue is full (its errno), or up to
+ * tries of them queued (0); the connections stay open in fds. */
+static int
+fill_queue(int *fds, int tries)
+{
+    struct sockaddr_un sa;
+    int err = 0;
+
+    memset(&sa, 0, sizeof(sa));
+    sa.sun_family = AF_UNIX;
+    snprintf(sa.sun_path, sizeof(sa.sun_path), "%.100s", sock_path);
+    for (int i = 0; i < tries; i++) {
+        fds[i] = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0);
+        ck_assert_int_ge(fds[i], 0);
+        if (connect(fds[i], (struct sockaddr *)&sa, sizeof(sa)) != 0) {
+            err = errno;
+            break;
+        }
+    }
+    return err;
+}
+
+/* SAVEALIFE_LISTEN_BACKLOG is the listen() backlog: with 1, the third connection nobody
+ * accepted is refused at once (EAGAIN: nginx answers 502), with 511 it is queued. */
+START_TEST(test_unix_backlog)
+{
+    struct config cfg;
+    struct listener l;
+    char errbuf[256];
+    int fds[8];
+    gid_t gid;
+
+    unix_config(&cfg, 0660, other_group(&gid));
+    cfg.listen_backlog = 1;
+    ck_assert_msg(listen_open(&cfg, &l, errbuf, sizeof(errbuf)) == 0, "%s", errbuf);
+    memset(fds, -1, sizeof(fds));
+    ck_assert_int_eq(fill_queue(fds, 8), EAGAIN);
+    /* The first two were queued, the third refused. */
+    ck_assert_int_ge(fds[2], 0);
+    ck_assert_int_eq(fds[3], -1);
+    for (int i = 0; i < 8; i++)
+        if (fds[i] >= 0)
+            close(fds[i]);
+    listen_close(&l);
+
+    cfg.listen_backlog = 511;
+    ck_assert_msg(listen_open(&cfg, &l, errbuf, sizeof(errbuf)) == 0, "%s", errbuf);
+    memset(fds, -1, sizeof(fds));
+    ck_assert_int_eq(fill_queue(fds, 8), 0);
+    for (int i = 0; i < 8; i++)
+        close(fds[i]);
     listen_close(&l);
 }
 END_TEST
@@ -329,6 +385,7 @@ START_TEST(test_tcp)
     socklen_t olen = sizeof(one);
 
     memset(&cfg, 0, sizeof(cfg));
+    cfg.listen_backlog = 511;
     snprintf(cfg.listen, sizeof(cfg.listen), "%s:%d", tcp_hosts[_i], port);
     ck_assert_msg(listen_open(&cfg, &l, errbuf, sizeof(errbuf)) == 0, "%s", errbuf);
     ck_assert_int_eq(getsockname(l.fd, (struct sockaddr *)&ss, &len), 0);
@@ -350,6 +407,7 @@ START_TEST(test_tcp_in_use)
     char errbuf[256];
 
     memset(&cfg, 0, sizeof(cfg));
+    cfg.listen_backlog = 511;
     snprintf(cfg.listen, sizeof(cfg.listen), "127.0.0.1:%d", free_port());
     ck_assert_msg(listen_open(&cfg, &a, errbuf, sizeof(errbuf)) == 0, "%s", errbuf);
     ck_assert_int_eq(listen_open(&cfg, &b, errbuf, sizeof(errbuf)), -1);
@@ -573,6 +631,7 @@ listen_suite(void)
     TCase *tc = tcase_create("unix");
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_add_test(tc, test_unix_mode_group_and_flags);
+    tcase_add_test(tc, test_unix_backlog);
     tcase_add_test(tc, test_unix_mode_is_exact);
     tcase_add_test(tc, test_unix_in_use_is_refused);
     tcase_add_test(tc, test_unix_stale_file_is_replaced);

@@ -167,6 +167,15 @@ START_TEST(test_pool_figures)
     ck_assert_uint_eq(pool.total, 3);
     ck_assert_uint_eq(n, 3);
     ck_assert_uint_eq(pool.workers_target, 2);
+    ck_assert_uint_eq(pool.accept_attempts, 0);
+
+    /* Accept attempts, and those that found nothing. */
+    scoreboard_count_accept(sb, 0);
+    scoreboard_count_accept(sb, 1);
+    scoreboard_count_accept(sb, 0);
+    ck_assert_int_eq(scoreboard_read(sb, &pool, ws, 4, &n), 0);
+    ck_assert_uint_eq(pool.accept_attempts, 3);
+    ck_assert_uint_eq(pool.accept_empty, 1);
 
     /* A third request while full is not a new time the pool filled up. */
     scoreboard_worker_busy(sb, c, "GET", "/api/health");
