@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "api/auth.h"
 #include "api/companies.h"
@@ -32,6 +33,7 @@ struct api {
     struct health_cache ready;
     struct status_source status;
     struct scoreboard *sb; /* the pool's breaker; NULL: none */
+    uint64_t timeout_ms;   /* SAVEALIFE_REQUEST_TIMEOUT */
     uint64_t budget_ms;    /* a request's time for its DynamoDB calls */
     uint64_t stale_ms;     /* the breaker's probe lifetime */
 };
@@ -88,6 +90,31 @@ _Static_assert(sizeof(api_routes) / sizeof(api_routes[0]) ==
                    sizeof(api_route_infos) / sizeof(api_route_infos[0]),
                "one api_route_info per route");
 
+/* When the request started, on the monotonic clock: when nginx passed it on (REQUEST_START,
+ * its $msec on the same wall clock), so that time queued for a busy pool counts, or now when
+ * it is absent or not plausible (in the future, or older than the timeout: another clock). */
+static uint64_t
+api_request_start(const struct api *api, const struct http_request *req, uint64_t now)
+{
+    const char *s = req->request_start;
+    uint64_t sent = 0, wall;
+    struct timespec ts;
+    int frac = 0;
+
+    if (s == NULL || *s < '0' || *s > '9' || clock_gettime(CLOCK_REALTIME, &ts) != 0)
+        return now;
+    for (; *s >= '0' && *s <= '9' && sent < UINT64_MAX / 10000; s++)
+        sent = sent * 10 + (uint64_t)(*s - '0');
+    sent *= 1000;
+    if (*s == '.')
+        for (s++; *s >= '0' && *s <= '9' && frac < 3; s++, frac++)
+            sent += (uint64_t)(*s - '0') * (frac == 0 ? 100u : frac == 1 ? 10u : 1u);
+    wall = (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+    if (sent > wall || wall - sent >= api->timeout_ms || wall - sent > now)
+        return now;
+    return now - (wall - sent);
+}
+
 /* The request budget: the timeout less its margin. */
 static uint64_t
 api_budget_ms(long timeout_s)
@@ -143,8 +170,9 @@ api_new(const struct config *cfg, struct scoreboard *sb, struct api **out, char 
     health_cache_init(&api->ready, &api->repo);
     api->status.sb = sb;
     api->sb = sb;
+    api->timeout_ms = (uint64_t)cfg->request_timeout * 1000u;
     api->budget_ms = api_budget_ms(cfg->request_timeout);
-    api->stale_ms = (uint64_t)cfg->request_timeout * 1000u + API_PROBE_GRACE_MS;
+    api->stale_ms = api->timeout_ms + API_PROBE_GRACE_MS;
     *out = api;
     api = NULL;
     rc = 0;
@@ -299,13 +327,14 @@ api_ddb_headers(struct http_response *resp, const struct ddb_stats *before,
     http_response_header(resp, "X-Ddb-Retries", value);
 }
 
-/* What a request's DynamoDB calls tell the breaker: whether any could not reach it. */
+/* What a request's DynamoDB calls tell the breaker: whether any could not reach it. Calls
+ * that sent nothing (the request's time was spent queued) say nothing about DynamoDB. */
 static enum scoreboard_breaker_outcome
 api_breaker_outcome(const struct ddb_stats *before, const struct ddb_stats *after)
 {
     static const ddb_status unreached[] = {DDB_ERR_CONNECT, DDB_ERR_TIMEOUT, DDB_ERR_TRANSPORT};
 
-    if (after->calls == before->calls)
+    if (after->attempts == before->attempts)
         return SCOREBOARD_BREAKER_NONE;
     for (size_t i = 0; i < sizeof(unreached) / sizeof(unreached[0]); i++)
         if (after->errors[unreached[i]] != before->errors[unreached[i]])
@@ -321,7 +350,8 @@ api_handle(struct api *api, const struct http_request *req, http_req_status pars
     struct ddb_stats before, after;
 
     /* One deadline for every DynamoDB call of the request, from its start. */
-    ddb_client_set_deadline(api->ddb, scoreboard_now_ms() + api->budget_ms);
+    ddb_client_set_deadline(api->ddb,
+                            api_request_start(api, req, scoreboard_now_ms()) + api->budget_ms);
     ddb_client_stats(api->ddb, &before);
     if (parse != HTTP_REQ_OK)
         api_parse_failure(resp, req, parse);
