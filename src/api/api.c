@@ -342,6 +342,28 @@ api_breaker_outcome(const struct ddb_stats *before, const struct ddb_stats *afte
     return SCOREBOARD_BREAKER_OK;
 }
 
+/* Tells the breaker how the request went; the request that moves it says so in the log. */
+static void
+api_breaker_report(struct api *api, const struct http_request *req,
+                   const struct scoreboard_breaker_ticket *ticket,
+                   enum scoreboard_breaker_outcome outcome)
+{
+    struct scoreboard_breaker b;
+
+    if (!scoreboard_breaker_report(api->sb, scoreboard_now_ms(), ticket, outcome))
+        return;
+    scoreboard_read_breaker(api->sb, &b);
+    if (b.state == SCOREBOARD_BREAKER_CLOSED)
+        http_request_log(req, "DynamoDB breaker closed: a probe reached DynamoDB");
+    else if (ticket->admit == SCOREBOARD_BREAKER_PROBE)
+        http_request_log(req, "DynamoDB breaker open again: a probe could not reach DynamoDB");
+    else
+        http_request_log(req,
+                         "DynamoDB breaker open (trip %lu): requests in a row could not reach "
+                         "DynamoDB; those that need it answer 503 until a probe does",
+                         b.trips);
+}
+
 void
 api_handle(struct api *api, const struct http_request *req, http_req_status parse,
            struct http_response *resp)
@@ -360,7 +382,6 @@ api_handle(struct api *api, const struct http_request *req, http_req_status pars
     ddb_client_stats(api->ddb, &after);
     ddb_client_set_deadline(api->ddb, 0);
     if (api->sb != NULL && ticket.admit != SCOREBOARD_BREAKER_REJECT)
-        scoreboard_breaker_report(api->sb, scoreboard_now_ms(), &ticket,
-                                  api_breaker_outcome(&before, &after));
+        api_breaker_report(api, req, &ticket, api_breaker_outcome(&before, &after));
     api_ddb_headers(resp, &before, &after);
 }

@@ -550,8 +550,8 @@ br_rel(const struct scoreboard *sb, uint64_t now)
     return now > start ? now - start : 0;
 }
 
-/* Closed to open, once for the whole pool. */
-static void
+/* Closed to open, once for the whole pool: 1 for the report that did it. */
+static int
 br_trip(struct scoreboard *sb, uint64_t rel)
 {
     struct sb_pool *p = sb->pool;
@@ -562,9 +562,10 @@ br_trip(struct scoreboard *sb, uint64_t rel)
                                          br_pack(SCOREBOARD_BREAKER_OPEN, 0, rel))) {
             atomic_fetch_add(&p->breaker_trips, 1ul);
             atomic_store(&p->breaker_run, 0ull);
-            return;
+            return 1;
         }
     }
+    return 0;
 }
 
 void
@@ -619,8 +620,9 @@ scoreboard_breaker_admit(struct scoreboard *sb, uint64_t now, uint64_t stale_ms,
     }
 }
 
-/* A probe's verdict, if its half-open period is still the current one. */
-static void
+/* A probe's verdict, if its half-open period is still the current one: 1 if it closed or
+ * re-opened the breaker. */
+static int
 br_probe_report(struct scoreboard *sb, uint64_t rel, uint64_t probe,
                 enum scoreboard_breaker_outcome outcome)
 {
@@ -629,7 +631,7 @@ br_probe_report(struct scoreboard *sb, uint64_t rel, uint64_t probe,
 
     for (;;) {
         if (br_state(w) != SCOREBOARD_BREAKER_HALF_OPEN || br_since(w) != probe)
-            return;
+            return 0;
         if (outcome == SCOREBOARD_BREAKER_OK)
             next = br_pack(SCOREBOARD_BREAKER_CLOSED, 0, rel);
         else if (outcome == SCOREBOARD_BREAKER_FAILED)
@@ -637,16 +639,16 @@ br_probe_report(struct scoreboard *sb, uint64_t rel, uint64_t probe,
         else if (br_probes(w) > 0)
             next = w - (1ull << BR_PROBE_SHIFT); /* no verdict: give the slot back */
         else
-            return;
+            return 0;
         if (atomic_compare_exchange_weak(&p->breaker, &w, next)) {
             if (outcome == SCOREBOARD_BREAKER_OK)
                 atomic_store(&p->breaker_run, 0ull);
-            return;
+            return outcome != SCOREBOARD_BREAKER_NONE;
         }
     }
 }
 
-void
+int
 scoreboard_breaker_report(struct scoreboard *sb, uint64_t now,
                           const struct scoreboard_breaker_ticket *t,
                           enum scoreboard_breaker_outcome outcome)
@@ -654,17 +656,15 @@ scoreboard_breaker_report(struct scoreboard *sb, uint64_t now,
     struct sb_pool *p = sb->pool;
     uint64_t rel = br_rel(sb, now);
 
-    if (t->admit == SCOREBOARD_BREAKER_PROBE) {
-        br_probe_report(sb, rel, t->probe, outcome);
-        return;
-    }
+    if (t->admit == SCOREBOARD_BREAKER_PROBE)
+        return br_probe_report(sb, rel, t->probe, outcome);
     if (t->admit != SCOREBOARD_BREAKER_PASS || outcome == SCOREBOARD_BREAKER_NONE)
-        return;
+        return 0;
     if (outcome == SCOREBOARD_BREAKER_OK) {
         /* Read first: the common case writes nothing to the shared line. */
         if (atomic_load_explicit(&p->breaker_run, memory_order_relaxed) != 0)
             atomic_store(&p->breaker_run, 0ull);
-        return;
+        return 0;
     }
     uint64_t run = atomic_load(&p->breaker_run), next;
     unsigned len;
@@ -675,8 +675,7 @@ scoreboard_breaker_report(struct scoreboard *sb, uint64_t now,
         len = in_run ? len + (len < BR_RUN_MAX) : 1u;
         next = rel << BR_RUN_SHIFT | len;
     } while (!atomic_compare_exchange_weak(&p->breaker_run, &run, next));
-    if (len >= BREAKER_FAILURES)
-        br_trip(sb, rel);
+    return len >= BREAKER_FAILURES ? br_trip(sb, rel) : 0;
 }
 
 void

@@ -147,10 +147,11 @@ int scoreboard_read_ddb(const struct scoreboard *sb, struct ddb_stats *out);
 void scoreboard_breaker_admit(struct scoreboard *sb, uint64_t now, uint64_t stale_ms,
                               struct scoreboard_breaker_ticket *t);
 
-/* Worker, after that request: its outcome. */
-void scoreboard_breaker_report(struct scoreboard *sb, uint64_t now,
-                               const struct scoreboard_breaker_ticket *t,
-                               enum scoreboard_breaker_outcome outcome);
+/* Worker, after that request: its outcome. Returns 1 when this report moved the breaker
+ * (opened, closed or re-opened it: worth a log line), else 0. */
+int scoreboard_breaker_report(struct scoreboard *sb, uint64_t now,
+                              const struct scoreboard_breaker_ticket *t,
+                              enum scoreboard_breaker_outcome outcome);
 
 void scoreboard_read_breaker(const struct scoreboard *sb, struct scoreboard_breaker *out);
 

@@ -111,6 +111,9 @@ pl_note "status page after: $state"
 pl_ok "the status page shows it closed, after at least one trip ($state)" \
     sh -c "case '$state' in 'closed '[1-9]*) exit 0 ;; *) exit 1 ;; esac"
 pl_ok "OpenMetrics shows it closed" [ "$(om_breaker "$HARNESS_DIR/om2.txt")" = closed ]
+pl_ok "nginx's error log says when it opened" \
+    grep -q "DynamoDB breaker open (trip 1)" "$HARNESS_DIR/nginx/error.log"
+pl_ok "and when it closed" grep -q "DynamoDB breaker closed" "$HARNESS_DIR/nginx/error.log"
 
 pl_loop_stop
 sent=$(pl_loop_field sent)

@@ -330,14 +330,14 @@ admit_at(struct scoreboard *sb, uint64_t now, struct scoreboard_breaker_ticket *
     return t->admit;
 }
 
-/* One request admitted at now that ended with the outcome. */
-static void
+/* One request admitted at now that ended with the outcome; whether it moved the breaker. */
+static int
 request_at(struct scoreboard *sb, uint64_t now, enum scoreboard_breaker_outcome outcome)
 {
     struct scoreboard_breaker_ticket t;
 
     admit_at(sb, now, &t);
-    scoreboard_breaker_report(sb, now, &t, outcome);
+    return scoreboard_breaker_report(sb, now, &t, outcome);
 }
 
 static enum scoreboard_breaker_state
@@ -368,9 +368,9 @@ START_TEST(test_breaker_trips_on_failures_in_a_row)
     /* Requests without a DynamoDB call say nothing either way. */
     request_at(sb, now + 30, SCOREBOARD_BREAKER_FAILED);
     request_at(sb, now + 40, SCOREBOARD_BREAKER_NONE);
-    request_at(sb, now + 50, SCOREBOARD_BREAKER_FAILED);
+    ck_assert_int_eq(request_at(sb, now + 50, SCOREBOARD_BREAKER_FAILED), 0);
     ck_assert_int_eq(breaker_state(sb, &b), SCOREBOARD_BREAKER_CLOSED);
-    request_at(sb, now + 60, SCOREBOARD_BREAKER_FAILED);
+    ck_assert_int_eq(request_at(sb, now + 60, SCOREBOARD_BREAKER_FAILED), 1);
     ck_assert_int_eq(breaker_state(sb, &b), SCOREBOARD_BREAKER_OPEN);
     ck_assert_uint_eq(b.trips, 1);
     ck_assert_uint_eq(b.since_ms, now + 60);
@@ -379,7 +379,7 @@ START_TEST(test_breaker_trips_on_failures_in_a_row)
     ck_assert_int_eq(admit_at(sb, now + 100, &t), SCOREBOARD_BREAKER_REJECT);
     ck_assert_uint_eq(t.retry_after_s, 1);
     /* Late outcomes of requests admitted before the trip change nothing. */
-    request_at(sb, now + 200, SCOREBOARD_BREAKER_FAILED);
+    ck_assert_int_eq(request_at(sb, now + 200, SCOREBOARD_BREAKER_FAILED), 0);
     ck_assert_int_eq(breaker_state(sb, &b), SCOREBOARD_BREAKER_OPEN);
     ck_assert_uint_eq(b.trips, 1);
     scoreboard_free(sb);
@@ -427,15 +427,15 @@ START_TEST(test_breaker_probes_close_it)
     ck_assert_int_eq(breaker_state(sb, &b), SCOREBOARD_BREAKER_HALF_OPEN);
     ck_assert_uint_eq(b.probes, 2);
     /* A probe that needed no call after all gives its place back. */
-    scoreboard_breaker_report(sb, now + 1003, &p2, SCOREBOARD_BREAKER_NONE);
+    ck_assert_int_eq(scoreboard_breaker_report(sb, now + 1003, &p2, SCOREBOARD_BREAKER_NONE), 0);
     ck_assert_int_eq(admit_at(sb, now + 1004, &p2), SCOREBOARD_BREAKER_PROBE);
     /* One that reached DynamoDB closes it. */
-    scoreboard_breaker_report(sb, now + 1100, &p1, SCOREBOARD_BREAKER_OK);
+    ck_assert_int_eq(scoreboard_breaker_report(sb, now + 1100, &p1, SCOREBOARD_BREAKER_OK), 1);
     ck_assert_int_eq(breaker_state(sb, &b), SCOREBOARD_BREAKER_CLOSED);
     ck_assert_uint_eq(b.trips, 1);
     ck_assert_int_eq(admit_at(sb, now + 1101, &t), SCOREBOARD_BREAKER_PASS);
     /* The other probe's late failure belongs to a period that is over. */
-    scoreboard_breaker_report(sb, now + 1200, &p2, SCOREBOARD_BREAKER_FAILED);
+    ck_assert_int_eq(scoreboard_breaker_report(sb, now + 1200, &p2, SCOREBOARD_BREAKER_FAILED), 0);
     ck_assert_int_eq(breaker_state(sb, &b), SCOREBOARD_BREAKER_CLOSED);
     ck_assert_uint_eq(b.failures, 0);
     scoreboard_free(sb);
@@ -452,7 +452,7 @@ START_TEST(test_breaker_failed_probe_reopens)
     trip_at(sb, now);
     ck_assert_int_eq(admit_at(sb, now + 1500, &p1), SCOREBOARD_BREAKER_PROBE);
     ck_assert_int_eq(admit_at(sb, now + 1500, &p2), SCOREBOARD_BREAKER_PROBE);
-    scoreboard_breaker_report(sb, now + 4000, &p1, SCOREBOARD_BREAKER_FAILED);
+    ck_assert_int_eq(scoreboard_breaker_report(sb, now + 4000, &p1, SCOREBOARD_BREAKER_FAILED), 1);
     ck_assert_int_eq(breaker_state(sb, &b), SCOREBOARD_BREAKER_OPEN);
     ck_assert_uint_eq(b.since_ms, now + 4000);
     ck_assert_uint_eq(b.trips, 1); /* a re-open is no new trip */
