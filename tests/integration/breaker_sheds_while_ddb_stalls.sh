@@ -91,8 +91,9 @@ done
 pl_note "breaker seen open ${open_at:-never} ms into the freeze; OpenMetrics then: $om_open, trips $trips_open"
 pl_note "/api/health: $polls polls, $health_bad not 200, slowest $health_max ms, slowest once open $health_max_open ms"
 pl_note "a read served again ${back:-never} ms after DynamoDB's return"
-pl_ok "the breaker opened within the first budget and a second (${open_at:-never} ms)" \
-    [ "${open_at:-99999}" -lt 4000 ]
+# Seen through the status page, which itself waits behind the first stuck requests.
+pl_ok "the breaker was seen open within the first budget and 2.5 s (${open_at:-never} ms)" \
+    [ "${open_at:-99999}" -lt 5000 ]
 om_showed_open() {
     case $om_open in open | half-open) [ "${trips_open:-0}" -ge 1 ] ;; *) return 1 ;; esac
 }
