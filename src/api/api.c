@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "api/auth.h"
 #include "api/companies.h"
@@ -16,6 +17,15 @@
 #include "api/status.h"
 #include "http/router.h"
 #include "repo/repo.h"
+#include "server/scoreboard.h"
+
+/* What a request's deadline leaves before SAVEALIFE_REQUEST_TIMEOUT, when the master kills
+ * the worker: a tenth of it, within these bounds, for what runs outside DynamoDB calls
+ * (reading the request, answering it, an attempt ending a little after its timeout). */
+#define API_MARGIN_MIN_MS 500L
+#define API_MARGIN_MAX_MS 2000L
+/* A probe unanswered this long after the request timeout belongs to a killed worker. */
+#define API_PROBE_GRACE_MS 1000L
 
 struct api {
     struct ddb_client *ddb;
@@ -24,6 +34,10 @@ struct api {
     struct health_cache ready;
     struct status_source status;
     struct idempotency_repo idem;
+    struct scoreboard *sb; /* the pool's breaker; NULL: none */
+    uint64_t timeout_ms;   /* SAVEALIFE_REQUEST_TIMEOUT */
+    uint64_t budget_ms;    /* a request's time for its DynamoDB calls */
+    uint64_t stale_ms;     /* the breaker's probe lifetime */
 };
 
 /* Which part of the api a route's handler receives as its app. */
@@ -78,8 +92,50 @@ _Static_assert(sizeof(api_routes) / sizeof(api_routes[0]) ==
                    sizeof(api_route_infos) / sizeof(api_route_infos[0]),
                "one api_route_info per route");
 
+/* When the request started, on the monotonic clock: when nginx passed it on (REQUEST_START,
+ * its $msec on the same wall clock), so that time queued for a busy pool counts, or now when
+ * it is absent or not plausible (in the future, or older than the timeout: another clock). */
+static uint64_t
+api_request_start(const struct api *api, const struct http_request *req, uint64_t now)
+{
+    const char *s = req->request_start;
+    uint64_t sent = 0, wall;
+    struct timespec ts;
+    int frac = 0;
+
+    if (s == NULL || *s < '0' || *s > '9' || clock_gettime(CLOCK_REALTIME, &ts) != 0)
+        return now;
+    for (; *s >= '0' && *s <= '9' && sent < UINT64_MAX / 10000; s++)
+        sent = sent * 10 + (uint64_t)(*s - '0');
+    sent *= 1000;
+    if (*s == '.')
+        for (s++; *s >= '0' && *s <= '9' && frac < 3; s++, frac++)
+            sent += (uint64_t)(*s - '0') * (frac == 0 ? 100u : frac == 1 ? 10u : 1u);
+    wall = (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+    if (sent > wall || wall - sent >= api->timeout_ms || wall - sent > now)
+        return now;
+    return now - (wall - sent);
+}
+
+/* The request budget: the timeout less its margin. */
+static uint64_t
+api_budget_ms(long timeout_s)
+{
+    long timeout_ms = timeout_s * 1000L;
+    long margin = timeout_ms / 10;
+
+    if (margin < API_MARGIN_MIN_MS)
+        margin = API_MARGIN_MIN_MS;
+    if (margin > API_MARGIN_MAX_MS)
+        margin = API_MARGIN_MAX_MS;
+    /* A timeout under twice the minimum margin (1 s) still leaves half of it. */
+    if (margin > timeout_ms / 2)
+        margin = timeout_ms / 2;
+    return (uint64_t)(timeout_ms - margin);
+}
+
 int
-api_new(const struct config *cfg, const struct scoreboard *sb, struct api **out, char *errbuf,
+api_new(const struct config *cfg, struct scoreboard *sb, struct api **out, char *errbuf,
         size_t errlen)
 {
     struct api *api = NULL;
@@ -120,6 +176,10 @@ api_new(const struct config *cfg, const struct scoreboard *sb, struct api **out,
     health_cache_init(&api->ready, &api->repo);
     api->ready.idempotency_table = api->idem.table;
     api->status.sb = sb;
+    api->sb = sb;
+    api->timeout_ms = (uint64_t)cfg->request_timeout * 1000u;
+    api->budget_ms = api_budget_ms(cfg->request_timeout);
+    api->stale_ms = api->timeout_ms + API_PROBE_GRACE_MS;
     *out = api;
     api = NULL;
     rc = 0;
@@ -192,8 +252,27 @@ api_ctx_of(struct api *api, enum api_ctx ctx)
     return NULL;
 }
 
+/* The breaker refused the request: 503 at once, with the time left before it probes. */
 static void
-api_route(struct api *api, const struct http_request *req, struct http_response *resp)
+api_shed(struct http_response *resp, const struct http_request *req, unsigned retry_after_s)
+{
+    char value[16];
+
+    if (http_response_problem(resp, 503, req->request_id, NULL,
+                              "the database is not answering; retry later") != 0) {
+        http_response_empty(resp, 500);
+        return;
+    }
+    snprintf(value, sizeof(value), "%u", retry_after_s > 0 ? retry_after_s : 1u);
+    if (http_response_header(resp, "Retry-After", value) != 0)
+        http_response_empty(resp, 500);
+}
+
+/* Routes and answers one request. *ticket says what the breaker decided for it (PASS for a
+ * request that needs no database). */
+static void
+api_route(struct api *api, const struct http_request *req, struct http_response *resp,
+          struct scoreboard_breaker_ticket *ticket)
 {
     const struct router_route *route = NULL;
     struct router_params params;
@@ -226,6 +305,13 @@ api_route(struct api *api, const struct http_request *req, struct http_response 
         api_problem(resp, req, 415, "the body must be application/json");
         return;
     }
+    if (api->sb != NULL && (info->ctx == API_CTX_REPO || info->ctx == API_CTX_READY)) {
+        scoreboard_breaker_admit(api->sb, scoreboard_now_ms(), api->stale_ms, ticket);
+        if (ticket->admit == SCOREBOARD_BREAKER_REJECT) {
+            api_shed(resp, req, ticket->retry_after_s);
+            return;
+        }
+    }
     if (idempotency_applies(req))
         idempotency_serve(&api->idem, &api->repo, info->admin, route->handler,
                           api_ctx_of(api, info->ctx), req, &params, resp);
@@ -252,17 +338,61 @@ api_ddb_headers(struct http_response *resp, const struct ddb_stats *before,
     http_response_header(resp, "X-Ddb-Retries", value);
 }
 
+/* What a request's DynamoDB calls tell the breaker: whether any could not reach it. Calls
+ * that sent nothing (the request's time was spent queued) say nothing about DynamoDB. */
+static enum scoreboard_breaker_outcome
+api_breaker_outcome(const struct ddb_stats *before, const struct ddb_stats *after)
+{
+    static const ddb_status unreached[] = {DDB_ERR_CONNECT, DDB_ERR_TIMEOUT, DDB_ERR_TRANSPORT};
+
+    if (after->attempts == before->attempts)
+        return SCOREBOARD_BREAKER_NONE;
+    for (size_t i = 0; i < sizeof(unreached) / sizeof(unreached[0]); i++)
+        if (after->errors[unreached[i]] != before->errors[unreached[i]])
+            return SCOREBOARD_BREAKER_FAILED;
+    return SCOREBOARD_BREAKER_OK;
+}
+
+/* Tells the breaker how the request went; the request that moves it says so in the log. */
+static void
+api_breaker_report(struct api *api, const struct http_request *req,
+                   const struct scoreboard_breaker_ticket *ticket,
+                   enum scoreboard_breaker_outcome outcome)
+{
+    struct scoreboard_breaker b;
+
+    if (!scoreboard_breaker_report(api->sb, scoreboard_now_ms(), ticket, outcome))
+        return;
+    scoreboard_read_breaker(api->sb, &b);
+    if (b.state == SCOREBOARD_BREAKER_CLOSED)
+        http_request_log(req, "DynamoDB breaker closed: a probe reached DynamoDB");
+    else if (ticket->admit == SCOREBOARD_BREAKER_PROBE)
+        http_request_log(req, "DynamoDB breaker open again: a probe could not reach DynamoDB");
+    else
+        http_request_log(req,
+                         "DynamoDB breaker open (trip %lu): requests in a row could not reach "
+                         "DynamoDB; those that need it answer 503 until a probe does",
+                         b.trips);
+}
+
 void
 api_handle(struct api *api, const struct http_request *req, http_req_status parse,
            struct http_response *resp)
 {
+    struct scoreboard_breaker_ticket ticket = {.admit = SCOREBOARD_BREAKER_PASS};
     struct ddb_stats before, after;
 
+    /* One deadline for every DynamoDB call of the request, from its start. */
+    ddb_client_set_deadline(api->ddb,
+                            api_request_start(api, req, scoreboard_now_ms()) + api->budget_ms);
     ddb_client_stats(api->ddb, &before);
     if (parse != HTTP_REQ_OK)
         api_parse_failure(resp, req, parse);
     else
-        api_route(api, req, resp);
+        api_route(api, req, resp, &ticket);
     ddb_client_stats(api->ddb, &after);
+    ddb_client_set_deadline(api->ddb, 0);
+    if (api->sb != NULL && ticket.admit != SCOREBOARD_BREAKER_REJECT)
+        api_breaker_report(api, req, &ticket, api_breaker_outcome(&before, &after));
     api_ddb_headers(resp, &before, &after);
 }

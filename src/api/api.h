@@ -14,9 +14,10 @@ struct api;
 struct scoreboard;
 
 /* Creates the worker's DynamoDB client and loads the admin token digests. sb is the pool's
- * scoreboard that GET /api/status reads (borrowed; NULL: the page answers 503). Returns 0, or
- * -1 with a message in errbuf. */
-int api_new(const struct config *cfg, const struct scoreboard *sb, struct api **out, char *errbuf,
+ * scoreboard that GET /api/status reads and whose DynamoDB breaker every request that needs
+ * the database goes through (borrowed; NULL: the page answers 503, no breaker). Returns 0,
+ * or -1 with a message in errbuf. */
+int api_new(const struct config *cfg, struct scoreboard *sb, struct api **out, char *errbuf,
             size_t errlen);
 
 /* Frees the api and its client. NULL is allowed. */
@@ -24,8 +25,10 @@ void api_free(struct api *api);
 
 /* Answers one request into resp (initialised by the caller). parse is the status
  * http_request_parse returned: anything but HTTP_REQ_OK is answered with its error status
- * without routing. Adds X-Ddb-Calls, X-Ddb-Ms and X-Ddb-Retries (this request's share of the
- * client's figures) to every response; X-Request-Id is added when the response is written. */
+ * without routing. Its DynamoDB calls share one deadline, SAVEALIFE_REQUEST_TIMEOUT less a
+ * margin from now; one that needs the database while the breaker is open is answered 503
+ * with Retry-After at once. Adds X-Ddb-Calls, X-Ddb-Ms and X-Ddb-Retries (this request's share of
+ * the client's figures) to every response; X-Request-Id is added when the response is written. */
 void api_handle(struct api *api, const struct http_request *req, http_req_status parse,
                 struct http_response *resp);
 

@@ -28,6 +28,7 @@ struct status_snapshot {
     struct scoreboard_worker *workers;
     size_t nworkers;
     struct ddb_stats ddb;
+    struct scoreboard_breaker breaker;
     uint64_t now_ms;
 };
 
@@ -49,6 +50,17 @@ status_state_name(enum scoreboard_state state)
         return "exiting";
     }
     return "unknown";
+}
+
+/* Also the OpenMetrics stateset's values: keep them stable. */
+static const char *const status_breaker_names[] = {"closed", "open", "half-open"};
+
+static const char *
+status_breaker_name(enum scoreboard_breaker_state state)
+{
+    return (size_t)state < sizeof(status_breaker_names) / sizeof(status_breaker_names[0])
+               ? status_breaker_names[state]
+               : "unknown";
 }
 
 static int
@@ -78,6 +90,7 @@ status_read(const struct scoreboard *sb, struct status_snapshot *snap)
     /* A master that reaps without pause leaves the best sum it had: the figures are counters,
      * a scrape later corrects them. */
     (void)scoreboard_read_ddb(sb, &snap->ddb);
+    scoreboard_read_breaker(sb, &snap->breaker);
     snap->now_ms = scoreboard_now_ms();
     return 0;
 }
@@ -205,6 +218,13 @@ status_json(const struct status_snapshot *s)
     bad = bad || status_add(o, "accept_attempts", status_u64(p->accept_attempts));
     bad = bad || status_add(o, "accept_empty", status_u64(p->accept_empty));
     bad = bad || status_add(o, "workers_target", status_u64(p->workers_target));
+    bad = bad || status_add(o, "ddb_breaker",
+                            json_object_new_string(status_breaker_name(s->breaker.state)));
+    bad = bad || status_add(o, "ddb_breaker_since",
+                            status_u64(s->now_ms > s->breaker.since_ms
+                                           ? (s->now_ms - s->breaker.since_ms) / 1000
+                                           : 0));
+    bad = bad || status_add(o, "ddb_breaker_trips", status_u64(s->breaker.trips));
     for (size_t i = 0; !bad && i < s->nworkers; i++)
         bad = status_append(workers, status_worker_json(&s->workers[i], s->now_ms));
     if (!bad) {
@@ -271,6 +291,11 @@ status_openmetrics_write(FILE *f, const struct status_snapshot *s)
         fprintf(f, "savealife_worker_requests_total{pid=\"%ld\"} %lu\n", (long)s->workers[i].pid,
                 s->workers[i].requests);
 
+    status_family(f, "ddb_breaker", "stateset", "State of the pool-wide DynamoDB breaker.");
+    for (size_t i = 0; i < sizeof(status_breaker_names) / sizeof(status_breaker_names[0]); i++)
+        fprintf(f, "savealife_ddb_breaker{savealife_ddb_breaker=\"%s\"} %d\n",
+                status_breaker_names[i], (size_t)s->breaker.state == i);
+    status_counter(f, "ddb_breaker_trips", "Times the DynamoDB breaker opened.", s->breaker.trips);
     status_counter(f, "ddb_calls", "DynamoDB calls made.", d->calls);
     status_counter(f, "ddb_attempts", "DynamoDB HTTP attempts (calls plus retries).", d->attempts);
     status_counter(f, "ddb_retries", "DynamoDB attempts retried.", d->retries);

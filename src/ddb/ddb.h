@@ -41,6 +41,13 @@ void ddb_client_free(struct ddb_client *c);
 /* The client's figures so far. */
 void ddb_client_stats(const struct ddb_client *c, struct ddb_stats *out);
 
+/* The request's deadline, on the CLOCK_MONOTONIC clock in milliseconds (0: none). Every
+ * call, retry, backoff and batch round ends by the earlier of its own budget (the policy's
+ * total_ms) and this deadline; a call with less than 100 ms left sends nothing and fails
+ * with DDB_ERR_TIMEOUT. The api sets it when a request starts and clears it at its end. */
+void ddb_client_set_deadline(struct ddb_client *c, uint64_t deadline_ms);
+uint64_t ddb_client_deadline(const struct ddb_client *c);
+
 /* The resolved endpoint URL and region, for logs. */
 const char *ddb_client_endpoint(const struct ddb_client *c);
 const char *ddb_client_region(const struct ddb_client *c);

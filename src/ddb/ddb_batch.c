@@ -40,6 +40,16 @@ batch_now_ms(void)
     return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* A stall's deadline from now, cut to the request's (the same clock). */
+static long
+batch_deadline(const struct ddb_client *c, const struct retry_policy *policy)
+{
+    long deadline = batch_now_ms() + policy->total_ms;
+    uint64_t request = ddb_client_deadline(c);
+
+    return request != 0 && (long)request < deadline ? (long)request : deadline;
+}
+
 static void
 batch_sleep_ms(long ms)
 {
@@ -267,7 +277,8 @@ done:
  * progress, because leftovers are also how DynamoDB cuts an answer at its size limit, with
  * no throttling involved. The policy's total_ms bounds a stall: a batch that made no
  * progress for that long ends with DDB_ERR_THROTTLED; one still moving goes on (at most one
- * round per request, since each such round gets at least one done). */
+ * round per request, since each such round gets at least one done), but never past the
+ * request's deadline (ddb_client_set_deadline), which progress does not move. */
 static ddb_status
 batch_run(struct ddb_client *c, const struct batch_op *op, json_object *input,
           struct ddb_error *err)
@@ -281,7 +292,7 @@ batch_run(struct ddb_client *c, const struct batch_op *op, json_object *input,
 
     retry_policy_default(&policy);
     retry_seed(&rnd);
-    long deadline = batch_now_ms() + policy.total_ms;
+    long deadline = batch_deadline(c, &policy);
 
     pending = json_object_get(input);
     while (json_object_array_length(pending) > 0) {
@@ -312,7 +323,7 @@ batch_run(struct ddb_client *c, const struct batch_op *op, json_object *input,
 
         if (left < n) {
             stalled = 1;
-            deadline = batch_now_ms() + policy.total_ms;
+            deadline = batch_deadline(c, &policy);
         } else {
             stalled++;
         }

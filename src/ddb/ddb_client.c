@@ -42,6 +42,7 @@ struct ddb_client {
     struct sigv4_key_cache key_cache;
     uint64_t rnd;
     struct ddb_stats stats;
+    uint64_t request_deadline_ms; /* CLOCK_MONOTONIC ms the request must end by; 0: none */
 };
 
 /* One attempt of one call, signed and ready to send. The lines are malloc'd. */
@@ -298,6 +299,30 @@ call_should_retry(struct ddb_client *c, struct call *call, long deadline)
     return left - call->wait_ms >= DDB_MIN_ATTEMPT_MS;
 }
 
+/* A call's deadline: its own budget from start, or the request's if that comes first. */
+static long
+call_deadline(const struct ddb_client *c, long start)
+{
+    long deadline = start + c->retry.total_ms;
+
+    if (c->request_deadline_ms != 0 && (long)c->request_deadline_ms < deadline)
+        deadline = (long)c->request_deadline_ms;
+    return deadline;
+}
+
+/* Whether the deadline leaves too little for even one attempt: nothing is sent then. */
+static int
+call_out_of_time(long deadline, struct ddb_error *err)
+{
+    long left = deadline - now_ms();
+
+    if (left >= DDB_MIN_ATTEMPT_MS)
+        return 0;
+    ddb_error_set(err, DDB_ERR_TIMEOUT, "the request's deadline leaves %ld ms, too little to call",
+                  left > 0 ? left : 0);
+    return 1;
+}
+
 /* The time an attempt may take: its own limit, cut to what the deadline leaves. */
 static long
 attempt_timeout(const struct ddb_client *c, long deadline)
@@ -392,7 +417,11 @@ ddb_call(struct ddb_client *c, const char *operation, json_object *request, json
         st = ddb_error_set(err, DDB_ERR_INVALID, "ddb_call: no client, response or operation");
         goto out;
     }
-    deadline = start + c->retry.total_ms;
+    deadline = call_deadline(c, start);
+    if (call_out_of_time(deadline, err)) {
+        st = DDB_ERR_TIMEOUT;
+        goto out;
+    }
     for (;;) {
         /* Signed afresh each time: a new date, and credentials that may have been renewed. */
         st = call_sign(c, operation, &call, attempt_timeout(c, deadline), err);
@@ -475,7 +504,7 @@ ddb_call_parallel(struct ddb_client *c, const char *operation, json_object *cons
             ddb_error_set(&errs[i], DDB_ERR_INVALID, "ddb_call_parallel: no client or operation");
         return DDB_ERR_INVALID;
     }
-    deadline = start + c->retry.total_ms;
+    deadline = call_deadline(c, start);
     calls = calloc(n, sizeof(*calls));
     pending = calloc(n, sizeof(*pending));
     reqs = calloc(n, sizeof(*reqs));
@@ -490,7 +519,8 @@ ddb_call_parallel(struct ddb_client *c, const char *operation, json_object *cons
         goto out;
     }
     for (i = 0; i < n; i++)
-        if (call_init(&calls[i], requests[i], &errs[i]) != DDB_OK)
+        if (call_init(&calls[i], requests[i], &errs[i]) != DDB_OK ||
+            call_out_of_time(deadline, &errs[i]))
             calls[i].done = 1;
 
     for (;;) {
@@ -627,6 +657,19 @@ ddb_client_stats(const struct ddb_client *c, struct ddb_stats *out)
         return;
     }
     *out = c->stats;
+}
+
+void
+ddb_client_set_deadline(struct ddb_client *c, uint64_t deadline_ms)
+{
+    if (c != NULL)
+        c->request_deadline_ms = deadline_ms;
+}
+
+uint64_t
+ddb_client_deadline(const struct ddb_client *c)
+{
+    return c != NULL ? c->request_deadline_ms : 0;
 }
 
 const char *

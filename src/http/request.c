@@ -447,6 +447,7 @@ http_request_parse(struct http_request *req, char *const *params, http_body_read
     req->if_match = find_param(params, "HTTP_IF_MATCH");
     req->idempotency_key = find_param(params, "HTTP_IDEMPOTENCY_KEY");
     req->remote_addr = find_param(params, "REMOTE_ADDR");
+    req->request_start = find_param(params, "REQUEST_START");
 
     if (req->method[0] == '\0' || req->uri[0] == '\0')
         return HTTP_REQ_BAD;

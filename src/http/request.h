@@ -42,6 +42,8 @@ struct http_request {
     const char *if_match;                 /* HTTP_IF_MATCH or NULL */
     const char *idempotency_key;          /* HTTP_IDEMPOTENCY_KEY or NULL, as sent */
     const char *remote_addr;              /* REMOTE_ADDR or NULL */
+    const char *request_start;            /* REQUEST_START (nginx's $msec, "1700000000.123",
+                                             when it passed the request on) or NULL */
     char request_id[HTTP_REQUEST_ID_MAX]; /* REQUEST_ID if it is 1-63 of [A-Za-z0-9._-], else
                                              32 random hex digits */
     char *body; /* NUL-terminated (the NUL is not counted), NULL when empty */

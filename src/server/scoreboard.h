@@ -55,6 +55,46 @@ struct scoreboard_worker {
     int consistent;                   /* 0: its writer died in the middle of an update */
 };
 
+/* The pool-wide DynamoDB breaker (a circuit breaker). CLOSED lets every request through;
+ * after repeated requests that could not reach DynamoDB (connection failures, timeouts) it
+ * OPENs and requests that need DynamoDB are refused at once; after a cool-down it is
+ * HALF_OPEN and lets a few probe requests through: one that reaches DynamoDB closes it, one
+ * that fails opens it again. Thresholds and their reasons are in scoreboard.c. */
+enum scoreboard_breaker_state {
+    SCOREBOARD_BREAKER_CLOSED = 0,
+    SCOREBOARD_BREAKER_OPEN,
+    SCOREBOARD_BREAKER_HALF_OPEN,
+};
+
+/* What the breaker decided for one request. */
+enum scoreboard_breaker_admit {
+    SCOREBOARD_BREAKER_PASS = 0, /* closed: go on */
+    SCOREBOARD_BREAKER_PROBE,    /* half-open: go on as one of the probes */
+    SCOREBOARD_BREAKER_REJECT,   /* open: answer 503 with Retry-After at once */
+};
+
+/* How a request admitted by the breaker went, as far as DynamoDB is concerned. */
+enum scoreboard_breaker_outcome {
+    SCOREBOARD_BREAKER_NONE = 0, /* it made no DynamoDB call */
+    SCOREBOARD_BREAKER_OK,       /* DynamoDB answered every call (whatever the answer) */
+    SCOREBOARD_BREAKER_FAILED,   /* a call could not connect or timed out, after retries */
+};
+
+struct scoreboard_breaker_ticket {
+    enum scoreboard_breaker_admit admit;
+    uint64_t probe;         /* which half-open period a probe belongs to */
+    unsigned retry_after_s; /* for a REJECT: when to try again, at least 1 */
+};
+
+/* The breaker, as the status page shows it. */
+struct scoreboard_breaker {
+    enum scoreboard_breaker_state state;
+    uint64_t since_ms;   /* scoreboard_now_ms() when it entered its state */
+    unsigned long trips; /* times it opened from closed */
+    unsigned failures;   /* failed requests in a row (closed) */
+    unsigned probes;     /* probes in flight (half-open) */
+};
+
 /* The monotonic clock the scoreboard's times use, in milliseconds. */
 uint64_t scoreboard_now_ms(void);
 
@@ -105,5 +145,19 @@ int scoreboard_read(const struct scoreboard *sb, struct scoreboard_pool *pool,
  * scoreboard_release) plus the latest of every worker alive. Returns 0, or -1 when the master
  * kept reaping through every try (out then holds the last attempt's sum). */
 int scoreboard_read_ddb(const struct scoreboard *sb, struct ddb_stats *out);
+
+/* Worker, before a request that needs DynamoDB: fills *t. now is scoreboard_now_ms();
+ * stale_ms is how long a probe may stay unanswered before its slot is taken back (its worker
+ * was killed: the request timeout and a grace). */
+void scoreboard_breaker_admit(struct scoreboard *sb, uint64_t now, uint64_t stale_ms,
+                              struct scoreboard_breaker_ticket *t);
+
+/* Worker, after that request: its outcome. Returns 1 when this report moved the breaker
+ * (opened, closed or re-opened it: worth a log line), else 0. */
+int scoreboard_breaker_report(struct scoreboard *sb, uint64_t now,
+                              const struct scoreboard_breaker_ticket *t,
+                              enum scoreboard_breaker_outcome outcome);
+
+void scoreboard_read_breaker(const struct scoreboard *sb, struct scoreboard_breaker *out);
 
 #endif

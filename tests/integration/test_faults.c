@@ -442,6 +442,141 @@ START_TEST(hung_attempt_is_retried)
 }
 END_TEST
 
+/* ---- the request's deadline (ddb_client_set_deadline) ---- */
+
+/* One call of op with the client's request deadline `deadline_in` ms from now (0: none);
+ * `clear` sets it and clears it again before the call. */
+static struct outcome
+call_by(const struct ddb_options *opts, const char *op, const char *request, long deadline_in,
+        int clear)
+{
+    struct outcome o;
+    struct ddb_client *c = NULL;
+    struct ddb_error cerr;
+    json_object *req;
+    long t0;
+
+    memset(&o, 0, sizeof(o));
+    req = json_tokener_parse(request);
+    ck_assert_ptr_nonnull(req);
+    ck_assert_msg(ddb_client_new(opts, &c, &cerr) == DDB_OK, "client: %s", cerr.message);
+    t0 = now_ms();
+    if (deadline_in != 0)
+        ddb_client_set_deadline(c, (uint64_t)(t0 + deadline_in));
+    if (clear)
+        ddb_client_set_deadline(c, 0);
+    ck_assert_uint_eq(ddb_client_deadline(c),
+                      clear || deadline_in == 0 ? 0 : (uint64_t)(t0 + deadline_in));
+    if (strcmp(op, "BatchWriteItem") == 0) {
+        json_object *items;
+        ck_assert(json_object_object_get_ex(req, "things", &items));
+        o.status = ddb_batch_write(c, "things", items, &o.err);
+    } else {
+        o.status = ddb_call(c, op, req, &o.response, &o.err);
+    }
+    o.elapsed_ms = now_ms() - t0;
+    ddb_client_stats(c, &o.stats);
+    ddb_client_free(c);
+    json_object_put(req);
+    return o;
+}
+
+#define GET_THINGS "{\"TableName\":\"things\",\"Key\":{\"id\":{\"S\":\"a\"}}}"
+
+/* The call's own budget is 5 s, the request has 800 ms left: the hung attempt is cut there. */
+START_TEST(request_deadline_cuts_a_hung_call)
+{
+    struct ddb_options opts = small_policy();
+    struct outcome o;
+
+    scenario("{\"default\":{\"hang\":true}}");
+    o = call_by(&opts, "GetItem", GET_THINGS, 800, 0);
+    ck_assert_msg(o.status == DDB_ERR_TIMEOUT, "got %s: %s", ddb_error_name(o.status),
+                  o.err.message);
+    ck_assert_msg(o.elapsed_ms >= 800 - 100 && o.elapsed_ms <= 800 + 150,
+                  "took %ld ms for an 800 ms request deadline", o.elapsed_ms);
+}
+END_TEST
+
+/* Retries and their backoff stop where the request's time ends, not the call's. */
+START_TEST(request_deadline_bounds_retries)
+{
+    struct ddb_options opts = small_policy();
+    struct outcome o;
+    struct server_stats s;
+
+    opts.retry.max_attempts = 1000;
+    opts.retry.base_ms = 150;
+    opts.retry.cap_ms = 150;
+    opts.retry.total_ms = 10000;
+    scenario("{\"default\":{\"status\":503,\"body\":{\"__type\":\"com.amazonaws.dynamodb."
+             "v20120810#ServiceUnavailable\",\"message\":\"unavailable\"}}}");
+    o = call_by(&opts, "GetItem", GET_THINGS, 700, 0);
+    ck_assert_msg(o.status == DDB_ERR_SERVICE, "got %s: %s", ddb_error_name(o.status),
+                  o.err.message);
+    s = fetch_server_stats();
+    ck_assert_msg(s.requests >= 2, "%ld requests", s.requests);
+    ck_assert_msg(o.elapsed_ms <= 700 + 100, "took %ld ms for a 700 ms request deadline",
+                  o.elapsed_ms);
+}
+END_TEST
+
+/* Too little left for an attempt: nothing is sent, the call fails as timed out. */
+START_TEST(request_deadline_spent_sends_nothing)
+{
+    struct ddb_options opts = small_policy();
+    struct outcome o;
+
+    scenario("{\"default\":" ITEM_BODY "}");
+    o = call_by(&opts, "GetItem", GET_THINGS, 50, 0);
+    ck_assert_msg(o.status == DDB_ERR_TIMEOUT, "got %s: %s", ddb_error_name(o.status),
+                  o.err.message);
+    ck_assert_int_eq(o.err.attempts, 0);
+    ck_assert_uint_eq(o.stats.errors[DDB_ERR_TIMEOUT], 1);
+    assert_server_saw(0);
+}
+END_TEST
+
+/* A cleared deadline leaves the call its own budget (create-tables runs without one). */
+START_TEST(request_deadline_cleared_keeps_the_call_budget)
+{
+    struct ddb_options opts = small_policy();
+    struct outcome o;
+
+    opts.retry.total_ms = 1200;
+    scenario("{\"default\":{\"hang\":true}}");
+    o = call_by(&opts, "GetItem", GET_THINGS, 300, 1);
+    ck_assert_msg(o.status == DDB_ERR_TIMEOUT, "got %s", ddb_error_name(o.status));
+    ck_assert_msg(o.elapsed_ms >= 1200 - 100 && o.elapsed_ms < 2000,
+                  "took %ld ms for the call's own 1200 ms", o.elapsed_ms);
+}
+END_TEST
+
+/* A batch whose rounds keep leaving an item unprocessed would go on for the batch's own 20 s
+ * stall budget (restarted by every round that made progress); the request's deadline ends
+ * it, progress or not. */
+START_TEST(request_deadline_bounds_batch_rounds)
+{
+    struct ddb_options opts = small_policy();
+    struct outcome o;
+    struct server_stats s;
+
+    scenario("{\"default\":{\"status\":200,\"delay_ms\":50,\"body\":{\"UnprocessedItems\":"
+             "{\"things\":[{\"DeleteRequest\":{\"Key\":{\"id\":{\"S\":\"a\"}}}}]}}}}");
+    o = call_by(&opts, "BatchWriteItem",
+                "{\"things\":[{\"DeleteRequest\":{\"Key\":{\"id\":{\"S\":\"a\"}}}},"
+                "{\"DeleteRequest\":{\"Key\":{\"id\":{\"S\":\"b\"}}}},"
+                "{\"DeleteRequest\":{\"Key\":{\"id\":{\"S\":\"c\"}}}}]}",
+                1000, 0);
+    ck_assert_msg(o.status == DDB_ERR_THROTTLED || o.status == DDB_ERR_TIMEOUT, "got %s: %s",
+                  ddb_error_name(o.status), o.err.message);
+    s = fetch_server_stats();
+    ck_assert_msg(s.requests >= 2, "only %ld rounds", s.requests);
+    ck_assert_msg(o.elapsed_ms <= 1000 + 150, "took %ld ms for a 1000 ms request deadline",
+                  o.elapsed_ms);
+}
+END_TEST
+
 static Suite *
 faults_suite(void)
 {
@@ -461,6 +596,11 @@ faults_suite(void)
     tcase_add_test(tc, connection_refused);
     tcase_add_test(tc, hung_server_times_out);
     tcase_add_test(tc, hung_attempt_is_retried);
+    tcase_add_test(tc, request_deadline_cuts_a_hung_call);
+    tcase_add_test(tc, request_deadline_bounds_retries);
+    tcase_add_test(tc, request_deadline_spent_sends_nothing);
+    tcase_add_test(tc, request_deadline_cleared_keeps_the_call_budget);
+    tcase_add_test(tc, request_deadline_bounds_batch_rounds);
     suite_add_tcase(s, tc);
     return s;
 }

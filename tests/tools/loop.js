@@ -7,13 +7,17 @@
 // safety bound; it then exits 3 so that a test notices).
 //
 //   node loop.js --url http://127.0.0.1:8080/api/health [--expect 200] [--concurrency 2]
-//                [--count 0] [--max-seconds 60] [--timeout-ms 10000]
+//                [--count 0] [--max-seconds 60] [--timeout-ms 10000] [--pause-ms 0]
+// --pause-ms: how long each of the `concurrency` lanes waits after an answer before its next
+// request (a client that does not hammer a service answering 503 at once).
 'use strict';
 
 const http = require('http');
 
 function parseArgs(argv) {
-  const opts = { url: '', expect: 200, concurrency: 1, count: 0, maxSeconds: 60, timeoutMs: 10000 };
+  const opts = {
+    url: '', expect: 200, concurrency: 1, count: 0, maxSeconds: 60, timeoutMs: 10000, pauseMs: 0,
+  };
   for (let i = 0; i < argv.length; i += 2) {
     const name = argv[i];
     const value = argv[i + 1];
@@ -25,6 +29,7 @@ function parseArgs(argv) {
       case '--count': opts.count = Number(value); break;
       case '--max-seconds': opts.maxSeconds = Number(value); break;
       case '--timeout-ms': opts.timeoutMs = Number(value); break;
+      case '--pause-ms': opts.pauseMs = Number(value); break;
       default: throw new Error(`unknown option ${name}`);
     }
   }
@@ -73,7 +78,8 @@ function next() {
     done = true;
     running -= 1;
     record(n, outcome, started);
-    setImmediate(next);
+    if (opts.pauseMs > 0) setTimeout(next, opts.pauseMs);
+    else setImmediate(next);
   };
   const req = http.get(
     { host: url.hostname, port: url.port, path: url.pathname + url.search, agent },

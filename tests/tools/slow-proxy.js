@@ -9,7 +9,9 @@
 // Control (by path; everything else is forwarded):
 //   POST /_control/delay {"target":"GetItem","ms":2000,"count":1}
 //        holds the next `count` requests whose X-Amz-Target ends in ".GetItem" for `ms`
-//        before forwarding them (count 0: every one, until changed); {"ms":0} stops delaying
+//        before forwarding them (count 0: every one, until changed); each operation has its
+//        own rule, so several can be delayed at once; {"target":"GetItem","ms":0} stops
+//        delaying GetItem, {"ms":0} without a target stops delaying anything
 //   GET  /_control/stats {"seen":N,"done":N,"delayed":N}
 // It listens on 127.0.0.1 port 0 and writes its port to $PORT_FILE.
 'use strict';
@@ -20,7 +22,7 @@ const http = require('http');
 const upstream = new URL(process.env.UPSTREAM || '');
 const MAX_CONTROL_BODY = 4096;
 
-let rule = { target: '', ms: 0, count: 0 };
+const rules = new Map(); // operation -> { ms, count }
 const stats = { seen: 0, done: 0, delayed: 0 };
 const agent = new http.Agent({ keepAlive: true });
 
@@ -31,13 +33,13 @@ function operation(req) {
 }
 
 function takeDelay(op) {
-  if (rule.ms <= 0 || op !== rule.target) return 0;
-  const ms = rule.ms;
+  const rule = rules.get(op);
+  if (!rule) return 0;
   if (rule.count > 0) {
     rule.count -= 1;
-    if (rule.count === 0) rule = { target: '', ms: 0, count: 0 };
+    if (rule.count === 0) rules.delete(op);
   }
-  return ms;
+  return rule.ms;
 }
 
 function control(req, res) {
@@ -58,8 +60,12 @@ function control(req, res) {
       try {
         const body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
         const ms = Number(body.ms) || 0;
-        rule = { target: String(body.target || ''), ms, count: Number(body.count) || 0 };
-        console.log(`rule ${rule.target} ${rule.ms}ms count=${rule.count}`);
+        const target = String(body.target || '');
+        const count = Number(body.count) || 0;
+        if (ms <= 0 && !target) rules.clear();
+        else if (ms <= 0) rules.delete(target);
+        else rules.set(target, { ms, count });
+        console.log(`rule ${target} ${ms}ms count=${count}`);
         res.writeHead(204);
         res.end();
       } catch (e) {
