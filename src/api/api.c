@@ -254,4 +254,6 @@ api_handle(struct api *api, const struct http_request *req, http_req_status pars
         api_route(api, req, resp);
     ddb_client_stats(api->ddb, &after);
     api_ddb_headers(resp, &before, &after);
+    /* The router answers HEAD with the GET route: the same head, no body. */
+    resp->head_only = strcmp(req->method, "HEAD") == 0;
 }
