@@ -395,4 +395,6 @@ api_handle(struct api *api, const struct http_request *req, http_req_status pars
     if (api->sb != NULL && ticket.admit != SCOREBOARD_BREAKER_REJECT)
         api_breaker_report(api, req, &ticket, api_breaker_outcome(&before, &after));
     api_ddb_headers(resp, &before, &after);
+    /* The router answers HEAD with the GET route: the same head, no body. */
+    resp->head_only = strcmp(req->method, "HEAD") == 0;
 }

@@ -389,7 +389,7 @@ http_response_write(const struct http_response *resp, const char *request_id, ht
         return -1;
     if (writer(ctx, head, len) != 0)
         return -1;
-    if (has_body && writer(ctx, resp->body, resp->body_len) != 0)
+    if (has_body && !resp->head_only && writer(ctx, resp->body, resp->body_len) != 0)
         return -1;
     return 0;
 }

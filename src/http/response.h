@@ -22,6 +22,7 @@ struct http_response {
     size_t nheaders;
     char *body; /* owned, may be NULL */
     size_t body_len;
+    int head_only; /* an answer to HEAD: the same head, Content-Length included, no body */
 };
 
 /* Writes len bytes; returns 0, or -1 when the connection failed. */
@@ -61,7 +62,8 @@ int http_response_problem(struct http_response *resp, int status, const char *re
 const char *http_status_reason(int status);
 
 /* Writes the response as CGI output: "Status:", Content-Type, Content-Length, the headers,
- * "X-Request-Id: <request_id>", a blank line, the body. Returns 0 or -1. */
+ * "X-Request-Id: <request_id>", a blank line, the body (left out when head_only is set).
+ * Returns 0 or -1. */
 int http_response_write(const struct http_response *resp, const char *request_id,
                         http_writer writer, void *ctx);
 

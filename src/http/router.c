@@ -68,6 +68,28 @@ allow_append(char *allow, size_t allow_len, size_t *used, const char *method)
     return 0;
 }
 
+/* Whether a route of this method serves the request's method: HEAD is answered by the GET
+ * route of the path (RFC 9110 9.3.2: the same header fields, no content). */
+static int
+method_serves(const char *route_method, const char *method, int head)
+{
+    return strcmp(route_method, method) == 0 || (head && strcmp(route_method, "GET") == 0);
+}
+
+/* Whether a route of this method matches the request's path. */
+static int
+has_method(const struct router_route *routes, size_t nroutes, const struct http_request *req,
+           const char *method)
+{
+    struct router_params scratch;
+
+    for (size_t i = 0; i < nroutes; i++)
+        if (routes[i].method != NULL && strcmp(routes[i].method, method) == 0 &&
+            pattern_match(routes[i].pattern, req, &scratch))
+            return 1;
+    return 0;
+}
+
 router_status
 router_match(const struct router_route *routes, size_t nroutes, const struct http_request *req,
              const struct router_route **route, struct router_params *params, char *allow,
@@ -75,7 +97,7 @@ router_match(const struct router_route *routes, size_t nroutes, const struct htt
 {
     struct router_params scratch;
     struct router_params *out = params != NULL ? params : &scratch;
-    int path_known = 0;
+    int path_known = 0, head;
     size_t used = 0;
 
     if (route != NULL)
@@ -84,11 +106,20 @@ router_match(const struct router_route *routes, size_t nroutes, const struct htt
         allow[0] = '\0';
     if (routes == NULL || req == NULL)
         goto not_found;
+    /* A HEAD route of the table's own comes first; otherwise the first GET route answers. */
+    head = strcmp(req->method, "HEAD") == 0;
+    for (size_t i = 0; head && i < nroutes; i++)
+        if (routes[i].method != NULL && strcmp(routes[i].method, "HEAD") == 0 &&
+            pattern_match(routes[i].pattern, req, out)) {
+            if (route != NULL)
+                *route = &routes[i];
+            return ROUTER_FOUND;
+        }
     for (size_t i = 0; i < nroutes; i++) {
         if (routes[i].method == NULL || !pattern_match(routes[i].pattern, req, out))
             continue;
         path_known = 1;
-        if (strcmp(routes[i].method, req->method) == 0) {
+        if (method_serves(routes[i].method, req->method, head)) {
             if (route != NULL)
                 *route = &routes[i];
             return ROUTER_FOUND;
@@ -104,7 +135,13 @@ router_match(const struct router_route *routes, size_t nroutes, const struct htt
         for (size_t j = 0; j < i && !seen; j++)
             seen = routes[j].method != NULL && strcmp(routes[j].method, routes[i].method) == 0 &&
                    pattern_match(routes[j].pattern, req, &scratch);
-        if (!seen && allow_append(allow, allow_len, &used, routes[i].method) != 0)
+        if (seen)
+            continue;
+        if (allow_append(allow, allow_len, &used, routes[i].method) != 0)
+            break;
+        /* HEAD goes with GET, unless the table names HEAD itself (listed then in its place). */
+        if (strcmp(routes[i].method, "GET") == 0 && !has_method(routes, nroutes, req, "HEAD") &&
+            allow_append(allow, allow_len, &used, "HEAD") != 0)
             break;
     }
     memset(out, 0, sizeof(*out));

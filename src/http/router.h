@@ -38,8 +38,10 @@ typedef enum {
 } router_status;
 
 /* Finds the route for the request. On ROUTER_FOUND, *route and params are set; on
- * ROUTER_METHOD_NOT_ALLOWED, allow receives the methods the path takes ("GET, POST", with
- * HEAD never added) for the Allow header. The first matching pattern in table order wins. */
+ * ROUTER_METHOD_NOT_ALLOWED, allow receives the methods the path takes ("GET, HEAD, POST")
+ * for the Allow header. The first matching pattern in table order wins. HEAD is served by the
+ * path's GET route (unless the table has a HEAD route for it), and so is listed after GET: the
+ * caller answers it as GET without the body (http_response.head_only). */
 router_status router_match(const struct router_route *routes, size_t nroutes,
                            const struct http_request *req, const struct router_route **route,
                            struct router_params *params, char *allow, size_t allow_len);

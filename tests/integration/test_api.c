@@ -416,16 +416,17 @@ END_TEST
 static const struct {
     const char *method;
     const char *path;
-    const char *allow[5];
+    const char *allow[6];
 } not_allowed[] = {
-    {"DELETE", "/api/health", {"GET"}},
-    {"POST", "/api/ready", {"GET"}},
-    {"PATCH", "/api/companies", {"GET", "POST", "PUT", "DELETE"}},
-    {"POST", "/api/companies/some-id", {"GET", "PUT", "DELETE"}},
-    {"PUT", "/api/donors", {"GET", "POST"}},
+    {"DELETE", "/api/health", {"GET", "HEAD"}},
+    {"POST", "/api/ready", {"GET", "HEAD"}},
+    {"PATCH", "/api/companies", {"GET", "HEAD", "POST", "PUT", "DELETE"}},
+    {"POST", "/api/companies/some-id", {"GET", "HEAD", "PUT", "DELETE"}},
+    {"PUT", "/api/donors", {"GET", "HEAD", "POST"}},
     {"GET", "/api/donor/signup", {"POST"}},
-    {"PUT", "/api/donors/a@b.co", {"GET", "PATCH", "DELETE"}},
-    {"HEAD", "/api/companies/x", {"GET", "PUT", "DELETE"}},
+    {"PUT", "/api/donors/a@b.co", {"GET", "HEAD", "PATCH", "DELETE"}},
+    /* HEAD goes with GET: where there is no GET, it is refused too */
+    {"HEAD", "/api/donor/signup", {"POST"}},
 };
 
 START_TEST(test_method_not_allowed)

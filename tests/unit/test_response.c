@@ -100,6 +100,39 @@ START_TEST(test_created_with_json_body)
 }
 END_TEST
 
+START_TEST(test_head_only_keeps_the_head)
+{
+    struct http_response resp;
+    struct sink out;
+    json_object *body = json_object_new_object();
+
+    /* The head GET's answer would have, Content-Length of its body included; no body. */
+    json_object_object_add(body, "id", json_object_new_string("acme"));
+    http_response_init(&resp);
+    ck_assert_int_eq(http_response_json(&resp, 200, body), 0);
+    json_object_put(body);
+    ck_assert_int_eq(http_response_header(&resp, "ETag", "\"3\""), 0);
+    resp.head_only = 1;
+    sink_init(&out);
+    ck_assert_int_eq(http_response_write(&resp, "h1", sink_write, &out), 0);
+    ck_assert_str_eq(out.data, "Status: 200 OK\r\n"
+                               "Content-Type: application/json; charset=utf-8\r\n"
+                               "Content-Length: 13\r\n"
+                               "ETag: \"3\"\r\n"
+                               "X-Request-Id: h1\r\n"
+                               "\r\n");
+    ck_assert_int_eq(out.calls, 1);
+    /* An error answers HEAD the same way: its problem document's length, no document. */
+    ck_assert_int_eq(http_response_problem(&resp, 404, "h2", NULL, "no such company"), 0);
+    sink_init(&out);
+    ck_assert_int_eq(http_response_write(&resp, "h2", sink_write, &out), 0);
+    ck_assert_ptr_nonnull(strstr(out.data, "Content-Type: application/problem+json\r\n"));
+    ck_assert_ptr_nonnull(strstr(out.data, "Content-Length: "));
+    ck_assert_str_eq(sink_body(&out), "");
+    http_response_free(&resp);
+}
+END_TEST
+
 START_TEST(test_no_content)
 {
     struct http_response resp;
@@ -473,6 +506,7 @@ response_suite(void)
 
     tcase_add_test(write, test_created_with_json_body);
     tcase_add_test(write, test_no_content);
+    tcase_add_test(write, test_head_only_keeps_the_head);
     tcase_add_test(write, test_no_content_drops_a_body);
     tcase_add_test(write, test_empty_body_has_zero_length);
     tcase_add_test(write, test_write_refuses_unset_status);

@@ -1,4 +1,5 @@
-/* The router: 404, 405 with Allow, {param} values, table order, exact segment matching.
+/* The router: 404, 405 with Allow, {param} values, table order, exact segment matching,
+ * HEAD served by GET routes.
  * Requests go through http_request_parse, as the server builds them. */
 #include <stdio.h>
 #include <string.h>
@@ -214,16 +215,21 @@ START_TEST(test_method_not_allowed_lists_methods)
     ck_assert_int_eq(match(&route, &params, allow, sizeof(allow)), ROUTER_METHOD_NOT_ALLOWED);
     ck_assert_ptr_null(route);
     ck_assert_uint_eq(params.n, 0);
-    ck_assert_str_eq(allow, "GET, POST, PUT, DELETE");
+    ck_assert_str_eq(allow, "GET, HEAD, POST, PUT, DELETE");
     teardown();
-    /* Distinct methods only (GET appears twice for this path), table order, no HEAD. */
+    /* Distinct methods only (GET appears twice for this path), table order, HEAD after GET. */
     parse("POST", "/api/companies/acme");
     ck_assert_int_eq(match(&route, &params, allow, sizeof(allow)), ROUTER_METHOD_NOT_ALLOWED);
-    ck_assert_str_eq(allow, "GET, PUT, DELETE");
+    ck_assert_str_eq(allow, "GET, HEAD, PUT, DELETE");
     teardown();
-    parse("HEAD", "/api/health");
+    parse("PUT", "/api/health");
     ck_assert_int_eq(match(&route, &params, allow, sizeof(allow)), ROUTER_METHOD_NOT_ALLOWED);
-    ck_assert_str_eq(allow, "GET");
+    ck_assert_str_eq(allow, "GET, HEAD");
+    teardown();
+    /* No GET, no HEAD: HEAD is refused and not listed. */
+    parse("HEAD", "/api/donors");
+    ck_assert_int_eq(match(&route, &params, allow, sizeof(allow)), ROUTER_METHOD_NOT_ALLOWED);
+    ck_assert_str_eq(allow, "POST");
     teardown();
     /* Methods compare exactly: "get" is not GET. */
     parse("get", "/api/health");
@@ -243,7 +249,60 @@ START_TEST(test_allow_from_every_matching_pattern)
     parse("PATCH", "/a/b");
     ck_assert_int_eq(router_match(table, 5, &req, NULL, NULL, allow, sizeof(allow)),
                      ROUTER_METHOD_NOT_ALLOWED);
-    ck_assert_str_eq(allow, "GET, POST, PUT");
+    ck_assert_str_eq(allow, "GET, HEAD, POST, PUT");
+}
+END_TEST
+
+START_TEST(test_head_served_by_get)
+{
+    const struct router_route *route;
+    struct router_params params;
+
+    parse("HEAD", "/api/health");
+    ck_assert_int_eq(match(&route, &params, NULL, 0), ROUTER_FOUND);
+    ck_assert_ptr_eq(route, &routes[0]);
+    teardown();
+    /* The GET route's parameters, and the first GET in table order. */
+    parse("HEAD", "/api/companies/acme");
+    ck_assert_int_eq(match(&route, &params, NULL, 0), ROUTER_FOUND);
+    ck_assert_ptr_eq(route, &routes[5]);
+    ck_assert_str_eq(router_param(&params, "id"), "acme");
+    teardown();
+    parse("HEAD", "/api/donors/a%40b.org/notes/7");
+    ck_assert_int_eq(match(&route, &params, NULL, 0), ROUTER_FOUND);
+    ck_assert_ptr_eq(route, &routes[10]);
+    ck_assert_str_eq(router_param(&params, "note"), "7");
+    teardown();
+    parse("HEAD", "/api/nothing");
+    ck_assert_int_eq(match(&route, &params, NULL, 0), ROUTER_NOT_FOUND);
+    teardown();
+    /* Methods compare exactly: "head" is not HEAD. */
+    parse("head", "/api/health");
+    ck_assert_int_eq(match(&route, &params, NULL, 0), ROUTER_METHOD_NOT_ALLOWED);
+}
+END_TEST
+
+START_TEST(test_head_route_of_its_own)
+{
+    static const struct router_route table[] = {
+        {"GET", "/a/{x}", h_get},
+        {"POST", "/a/{x}", h_other},
+        {"HEAD", "/a/{y}", h_other},
+    };
+    const struct router_route *route;
+    struct router_params params;
+    char allow[64];
+
+    /* A HEAD route wins over the GET one before it, and HEAD is listed once, in its place. */
+    parse("HEAD", "/a/b");
+    ck_assert_int_eq(router_match(table, 3, &req, &route, &params, NULL, 0), ROUTER_FOUND);
+    ck_assert_ptr_eq(route, &table[2]);
+    ck_assert_str_eq(router_param(&params, "y"), "b");
+    teardown();
+    parse("PUT", "/a/b");
+    ck_assert_int_eq(router_match(table, 3, &req, &route, &params, allow, sizeof(allow)),
+                     ROUTER_METHOD_NOT_ALLOWED);
+    ck_assert_str_eq(allow, "GET, POST, HEAD");
 }
 END_TEST
 
@@ -253,13 +312,13 @@ START_TEST(test_allow_never_cut_mid_method)
     struct router_params params;
     char allow[12];
 
-    /* "GET, POST, PUT, DELETE" does not fit in 12: whole methods only. */
+    /* "GET, HEAD, POST, PUT, DELETE" does not fit in 12: whole methods only. */
     parse("PATCH", "/api/companies");
     ck_assert_int_eq(match(&route, &params, allow, sizeof(allow)), ROUTER_METHOD_NOT_ALLOWED);
-    ck_assert_str_eq(allow, "GET, POST");
-    /* Exactly "GET, POST" and its NUL (10 bytes) fits; one byte less keeps only "GET". */
+    ck_assert_str_eq(allow, "GET, HEAD");
+    /* Exactly "GET, HEAD" and its NUL (10 bytes) fits; one byte less keeps only "GET". */
     ck_assert_int_eq(match(&route, &params, allow, 10), ROUTER_METHOD_NOT_ALLOWED);
-    ck_assert_str_eq(allow, "GET, POST");
+    ck_assert_str_eq(allow, "GET, HEAD");
     ck_assert_int_eq(match(&route, &params, allow, 9), ROUTER_METHOD_NOT_ALLOWED);
     ck_assert_str_eq(allow, "GET");
     ck_assert_int_eq(match(&route, &params, NULL, 0), ROUTER_METHOD_NOT_ALLOWED);
@@ -337,6 +396,8 @@ router_suite(void)
     tcase_add_test(tc, test_method_not_allowed_lists_methods);
     tcase_add_test(tc, test_allow_from_every_matching_pattern);
     tcase_add_test(tc, test_allow_never_cut_mid_method);
+    tcase_add_test(tc, test_head_served_by_get);
+    tcase_add_test(tc, test_head_route_of_its_own);
     tcase_add_test(tc, test_root_pattern);
     tcase_add_test(tc, test_malformed_patterns_never_match);
     tcase_add_test(tc, test_router_param_null_safe);
