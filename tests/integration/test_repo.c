@@ -193,6 +193,16 @@ raw_str(json_object *item, const char *name, const char *type)
     return json_object_get_string(v);
 }
 
+/* A write with no token of its request stores a fresh one: 32 lower-case hex digits. */
+static void
+expect_fresh_token(json_object *raw)
+{
+    const char *token = raw_str(raw, "write_token", "S");
+
+    ck_assert_msg(token != NULL && strlen(token) == 32 && strspn(token, "0123456789abcdef") == 32,
+                  "write_token %s", token != NULL ? token : "(none)");
+}
+
 static const char *
 str_of(json_object *plain, const char *name)
 {
@@ -320,7 +330,9 @@ START_TEST(company_create_get_update_delete)
     /* As stored: keywords a list of strings, version a number, every name as written. */
     raw = raw_get(&r, r.companies, "id", "acme");
     ck_assert_ptr_nonnull(raw);
-    ck_assert_int_eq(json_object_object_length(raw), 6);
+    /* The six members and this write's token, which plain items never show. */
+    ck_assert_int_eq(json_object_object_length(raw), 7);
+    expect_fresh_token(raw);
     ck_assert_str_eq(raw_str(raw, "name", "S"), "Acme");
     ck_assert_str_eq(json_object_to_json_string_ext(json_object_object_get(raw, "keywords"),
                                                     JSON_C_TO_STRING_PLAIN),
@@ -688,7 +700,8 @@ START_TEST(donor_create_get_update_delete)
     expect_timestamp(str_of(out, "created_at"));
 
     raw = raw_get(&r, r.donors, "email", "rita@example.pt");
-    ck_assert_int_eq(json_object_object_length(raw), 7);
+    ck_assert_int_eq(json_object_object_length(raw), 8);
+    expect_fresh_token(raw);
     ck_assert_str_eq(raw_str(raw, "city", "S"), "Aveiro");
     ck_assert_str_eq(raw_str(raw, "type", "S"), "B-");
     ck_assert_str_eq(raw_str(raw, "version", "N"), "1");
