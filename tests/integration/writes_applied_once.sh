@@ -8,7 +8,6 @@
 . "$TOP_SRCDIR/tests/lib/harness.sh"
 . "$TOP_SRCDIR/tests/tools/process-lib.sh"
 harness_env
-command -v jq >/dev/null 2>&1 || harness_bail "jq is not installed"
 harness_start_dynalite
 harness_wait_dynalite
 DYNALITE_URL=$AWS_ENDPOINT_URL_DYNAMODB
@@ -32,11 +31,31 @@ raw() {
         -d "$2"
 }
 
-# stored TABLE KEY_ATTR KEY FIELD: a member of the item as dynalite holds it ("none" without
-# an item).
+# jsget PATH: the value at the dotted PATH of the JSON on standard input, "" when absent.
+jsget() {
+    node -e '
+let s = "";
+process.stdin.on("data", (d) => (s += d)).on("end", () => {
+  let v;
+  try { v = JSON.parse(s); } catch (e) { v = undefined; }
+  for (const k of process.argv[1].split(".")) v = v == null ? undefined : v[k];
+  process.stdout.write(v == null ? "" : typeof v === "object" ? JSON.stringify(v) : String(v));
+});' "$1"
+}
+
+# stored TABLE KEY_ATTR KEY FIELD: a member (N or S) of the item as dynalite holds it, "none"
+# without an item, "absent" without that member.
 stored() {
-    raw GetItem "{\"TableName\":\"$1\",\"Key\":{\"$2\":{\"S\":\"$3\"}},\"ConsistentRead\":true}" |
-        jq -r "if .Item then (.Item.$4.N // .Item.$4.S // \"absent\") else \"none\" end"
+    _item=$(raw GetItem \
+        "{\"TableName\":\"$1\",\"Key\":{\"$2\":{\"S\":\"$3\"}},\"ConsistentRead\":true}" |
+        jsget Item)
+    if [ -z "$_item" ]; then
+        echo none
+        return
+    fi
+    _v=$(printf '%s' "$_item" | jsget "$4.N")
+    [ -n "$_v" ] || _v=$(printf '%s' "$_item" | jsget "$4.S")
+    echo "${_v:-absent}"
 }
 
 # lose TARGET MODE [THEN]: the proxy loses the answer of the next TARGET request, after THEN
@@ -53,9 +72,10 @@ proxy_reset() {
     curl -s -f -X POST "$LOSSY_URL/_control/reset" >/dev/null || harness_bail "proxy reset"
 }
 
-# proxy_stat JQ: a figure of the proxy's counters.
+# proxy_stat PATH: a figure of the proxy's counters (0 when absent).
 proxy_stat() {
-    curl -s "$LOSSY_URL/_control/stats" | jq -r "$1"
+    _v=$(curl -s "$LOSSY_URL/_control/stats" | jsget "$1")
+    echo "${_v:-0}"
 }
 
 # api METHOD PATH BODY [CURL_ARGS...]: the status code as the admin; the body in $BODY.
@@ -85,7 +105,7 @@ answered() {
 # once_sent TARGET: the lost write went out twice (the first, and the service's one repeat)
 # and was lost once.
 once_sent() {
-    [ "$(proxy_stat ".seen.$1 // 0")" = 2 ] && [ "$(proxy_stat .lost)" = 1 ]
+    [ "$(proxy_stat "seen.$1")" = 2 ] && [ "$(proxy_stat lost)" = 1 ]
 }
 
 run_mode() {
@@ -97,7 +117,7 @@ run_mode() {
     lose PutItem "$mode"
     code=$(api POST /api/companies "{\"name\":\"Once-$mode\",\"keywords\":[\"a\"]}")
     answered "$mode: a create whose answer was lost" "$code" 201
-    check "$mode: the create's answer is the item at version 1" [ "$(jq -r .version "$BODY")" = 1 ]
+    check "$mode: the create's answer is the item at version 1" [ "$(jsget version <"$BODY")" = 1 ]
     check "$mode: dynalite holds version 1" [ "$(stored "$COMPANIES" id "$id" version)" = 1 ]
     check "$mode: the PutItem was lost once and sent twice" once_sent PutItem
 
@@ -105,7 +125,7 @@ run_mode() {
     lose UpdateItem "$mode"
     code=$(api PUT "/api/companies/$id" '{"keywords":["b"]}')
     answered "$mode: an update without If-Match whose answer was lost" "$code" 200
-    check "$mode: its answer is version 2" [ "$(jq -r .version "$BODY")" = 2 ]
+    check "$mode: its answer is version 2" [ "$(jsget version <"$BODY")" = 2 ]
     check "$mode: dynalite holds version 2" [ "$(stored "$COMPANIES" id "$id" version)" = 2 ]
     check "$mode: the UpdateItem was lost once and sent twice" once_sent UpdateItem
 
@@ -114,7 +134,7 @@ run_mode() {
     code=$(api PUT "/api/companies/$id" "{\"name\":\"ONCE-$mode\"}" -H 'If-Match: "2"')
     answered "$mode: an update with If-Match whose answer was lost" "$code" 200
     check "$mode: its answer is version 3 with the new name" \
-        [ "$(jq -r '"\(.version) \(.name)"' "$BODY")" = "3 ONCE-$mode" ]
+        [ "$(jsget version <"$BODY") $(jsget name <"$BODY")" = "3 ONCE-$mode" ]
     check "$mode: dynalite holds version 3" [ "$(stored "$COMPANIES" id "$id" version)" = 3 ]
 
     code=$(api POST /api/donors \
@@ -125,7 +145,7 @@ run_mode() {
     code=$(api PATCH "/api/donors/$email" '{"city":"Braga"}' -H 'If-Match: "1"')
     answered "$mode: a donor's PATCH whose answer was lost" "$code" 200
     check "$mode: its answer is version 2 in Braga" \
-        [ "$(jq -r '"\(.version) \(.city)"' "$BODY")" = "2 Braga" ]
+        [ "$(jsget version <"$BODY") $(jsget city <"$BODY")" = "2 Braga" ]
     check "$mode: dynalite holds version 2" [ "$(stored "$DONORS" email "$email" version)" = 2 ]
 
     proxy_reset
