@@ -13,7 +13,8 @@
  * A 2xx whose body is not a JSON object is DDB_ERR_BAD_RESPONSE and is not retried, as in
  * botocore: the operation was applied (a retried conditional write would then fail for the
  * wrong reason), and corruption in transit is caught before that by the x-amz-crc32 check
- * (DDB_ERR_CRC32, retried) or by curl (a short body is a transport error, retried). */
+ * (DDB_ERR_CRC32) or by curl (a short body is a transport error), both retried where a repeat
+ * is harmless. */
 #include "ddb/ddb.h"
 
 #include <ctype.h>
