@@ -53,7 +53,11 @@ const char *ddb_client_endpoint(const struct ddb_client *c);
 const char *ddb_client_region(const struct ddb_client *c);
 
 /* One operation ("PutItem", ...) with retries: signs, sends, checks the CRC, parses the
- * answer. *response is a new reference on success. */
+ * answer. *response is a new reference on success, and for a write that failed its condition
+ * (DDB_ERR_CONDITIONAL) the error's body when there was one (it holds "Item" when
+ * ReturnValuesOnConditionCheckFailure was asked and the service supports it). A write whose
+ * attempt may have been applied is not sent again: err->maybe_applied says so (retry.h and
+ * ddb_error.h say which operations and failures). */
 ddb_status ddb_call(struct ddb_client *c, const char *operation, json_object *request,
                     json_object **response, struct ddb_error *err);
 
@@ -69,6 +73,11 @@ struct ddb_cond {
     const char *expression; /* ConditionExpression, or NULL */
     json_object *names;     /* ExpressionAttributeNames, or NULL (borrowed) */
     json_object *values;    /* ExpressionAttributeValues, or NULL (borrowed) */
+    /* Not NULL: ReturnValuesOnConditionCheckFailure ALL_OLD is asked, and when the condition
+     * fails *old_item is the item as it was (a new reference), or NULL when the answer has
+     * none: no item, or a service that ignores the parameter (dynalite 4 does; DynamoDB and
+     * DynamoDB Local return it). */
+    json_object **old_item;
 };
 
 /* Table operations. create takes a CreateTable input document (borrowed). */

@@ -1,10 +1,20 @@
 /* The DynamoDB client: signs each attempt, sends it on the kept-alive transport, checks and
  * parses the answer, and retries what may be retried within attempts and one deadline.
  *
+ * A retry is a decision per operation (retry_repeatable): a read, or a delete that only asks
+ * for an item to be gone, may be sent again after any retryable failure. A write is sent again
+ * only when the failed attempt was certainly not applied: throttled, refused by the service
+ * with an AWS error (a 5xx included), or never sent (a refused connection). An attempt that
+ * may have been applied (sent, then timed out, lost, answered with a bad CRC or a body not
+ * understood) ends the call with err->maybe_applied set: its caller knows how to tell whether
+ * it happened (the repositories' write tokens), the client does not. The transport keeps curl
+ * from re-sending such a write on its own (transport_request.once).
+ *
  * A 2xx whose body is not a JSON object is DDB_ERR_BAD_RESPONSE and is not retried, as in
  * botocore: the operation was applied (a retried conditional write would then fail for the
  * wrong reason), and corruption in transit is caught before that by the x-amz-crc32 check
- * (DDB_ERR_CRC32, retried) or by curl (a short body is a transport error, retried). */
+ * (DDB_ERR_CRC32) or by curl (a short body is a transport error), both retried where a repeat
+ * is harmless. */
 #include "ddb/ddb.h"
 
 #include <ctype.h>
@@ -60,6 +70,8 @@ struct call {
     int done;
     long wait_ms; /* backoff before its next attempt */
     json_object *response;
+    json_object *failure_body; /* a write's ConditionalCheckFailed answer (may hold the Item) */
+    int repeatable;            /* retry_repeatable(): may be sent again after any failure */
     struct ddb_error *err;
     struct signed_req sreq;
 };
@@ -194,6 +206,7 @@ call_sign(struct ddb_client *c, const char *operation, struct call *call, long t
     s->req.body = call->body;
     s->req.body_len = call->body_len;
     s->req.timeout_ms = timeout_ms;
+    s->req.once = !call->repeatable;
 out:
     if (st != DDB_OK)
         signed_req_free(s);
@@ -281,6 +294,16 @@ call_outcome(struct ddb_client *c, struct call *call, ddb_status tst,
         note_request_id(err, resp->request_id);
         if (ddb_error_is_throttle(err))
             c->stats.throttles++;
+        if (!call->repeatable && ddb_error_maybe_applied(err, resp->sent))
+            err->maybe_applied = 1;
+        /* Kept for the caller: with ReturnValuesOnConditionCheckFailure it holds the item. */
+        if (st == DDB_ERR_CONDITIONAL && !call->repeatable) {
+            struct ddb_error perr;
+
+            json_object_put(call->failure_body);
+            if (parse_body(resp->body, resp->body_len, &call->failure_body, &perr) != DDB_OK)
+                call->failure_body = NULL;
+        }
     }
     transport_response_free(resp);
     return st;
@@ -292,7 +315,8 @@ call_should_retry(struct ddb_client *c, struct call *call, long deadline)
 {
     long left;
 
-    if (!ddb_error_is_retryable(call->err) || call->attempts >= c->retry.max_attempts)
+    if (!ddb_error_is_retryable(call->err) || call->err->maybe_applied ||
+        call->attempts >= c->retry.max_attempts)
         return 0;
     call->wait_ms = retry_backoff_ms(&c->retry, call->attempts, &c->rnd);
     left = deadline - now_ms();
@@ -366,13 +390,14 @@ operation_valid(const char *op)
 /* Serialises a request once for every attempt: json-c's string belongs to the object and
  * would change under us if the same object were serialised again. */
 static ddb_status
-call_init(struct call *call, json_object *request, struct ddb_error *err)
+call_init(struct call *call, const char *operation, json_object *request, struct ddb_error *err)
 {
     const char *s;
     size_t len;
 
     memset(call, 0, sizeof(*call));
     call->err = err;
+    call->repeatable = retry_repeatable(operation, request);
     ddb_error_clear(err);
     if (request != NULL && !json_object_is_type(request, json_type_object))
         return ddb_error_set(err, DDB_ERR_INVALID, "the request is not a JSON object");
@@ -394,6 +419,8 @@ call_cleanup(struct call *call)
     signed_req_free(&call->sreq);
     free(call->body);
     call->body = NULL;
+    json_object_put(call->failure_body);
+    call->failure_body = NULL;
 }
 
 ddb_status
@@ -410,7 +437,7 @@ ddb_call(struct ddb_client *c, const char *operation, json_object *request, json
         err = &local;
     if (response != NULL)
         *response = NULL;
-    st = call_init(&call, request, err);
+    st = call_init(&call, operation, request, err);
     if (st != DDB_OK)
         goto out;
     if (c == NULL || response == NULL || !operation_valid(operation)) {
@@ -435,8 +462,12 @@ ddb_call(struct ddb_client *c, const char *operation, json_object *request, json
         c->stats.retries++;
         sleep_ms(call.wait_ms);
     }
-    if (st == DDB_OK)
+    if (st == DDB_OK) {
         *response = call.response;
+    } else if (st == DDB_ERR_CONDITIONAL) {
+        *response = call.failure_body;
+        call.failure_body = NULL;
+    }
 out:
     err->attempts = call.attempts;
     call_cleanup(&call);
@@ -519,7 +550,7 @@ ddb_call_parallel(struct ddb_client *c, const char *operation, json_object *cons
         goto out;
     }
     for (i = 0; i < n; i++)
-        if (call_init(&calls[i], requests[i], &errs[i]) != DDB_OK ||
+        if (call_init(&calls[i], operation, requests[i], &errs[i]) != DDB_OK ||
             call_out_of_time(deadline, &errs[i]))
             calls[i].done = 1;
 

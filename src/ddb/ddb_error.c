@@ -298,6 +298,27 @@ ddb_error_is_retryable(const struct ddb_error *err)
 }
 
 int
+ddb_error_maybe_applied(const struct ddb_error *err, int sent)
+{
+    if (err == NULL || !sent)
+        return 0;
+    switch (err->status) {
+    case DDB_ERR_TIMEOUT:
+    case DDB_ERR_TRANSPORT:
+    case DDB_ERR_CRC32:
+    case DDB_ERR_BAD_RESPONSE:
+    case DDB_ERR_NOMEM: /* the answer could not be kept */
+        return 1;
+    case DDB_ERR_SERVICE:
+        /* With an AWS error type it is DynamoDB's own refusal; without one, whatever answered
+         * (a proxy, a load balancer's 502 or 504) may have passed the request on. */
+        return err->type[0] == '\0';
+    default:
+        return 0;
+    }
+}
+
+int
 ddb_error_is_throttle(const struct ddb_error *err)
 {
     const struct error_kind *kind;

@@ -36,6 +36,9 @@ struct ddb_error {
     char type[128];    /* AWS error type, the part after '#' of __type; "" if none */
     char message[512]; /* AWS message, or a description of a local/transport failure */
     int attempts;      /* HTTP attempts made for the call (1 = no retry) */
+    int maybe_applied; /* a write's attempt may have been applied although the call failed (sent,
+                          then timed out, lost or answered with a bad CRC): its outcome is
+                          unknown, so it was not sent again; status keeps what went wrong */
 };
 
 /* Short stable name of a status ("conditional", "throttled", ...), for logs and tests. */
@@ -57,6 +60,13 @@ void ddb_error_from_response(struct ddb_error *err, int http_status, const char 
 /* Whether a failed attempt with this error may be retried: throttling, 5xx, connection
  * and transport errors, CRC mismatches. Never conditional, validation and the like. */
 int ddb_error_is_retryable(const struct ddb_error *err);
+
+/* Whether a failed attempt may have been applied by the service: it was sent (sent is 0 only
+ * when no byte of it left, as for a refused connection) and nothing in the answer says it was
+ * refused: a timeout or a connection lost after sending, a CRC mismatch, a 2xx that was not
+ * understood, a 5xx without an AWS error body (a proxy's page). Throttling, a 5xx with an AWS
+ * error type and every 4xx are answers of the service: not applied. */
+int ddb_error_maybe_applied(const struct ddb_error *err, int sent);
 
 /* Whether the error type is a throttling one (for the client's throttle counter). */
 int ddb_error_is_throttle(const struct ddb_error *err);

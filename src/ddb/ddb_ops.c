@@ -177,6 +177,9 @@ ops_add_cond(json_object *req, const struct ddb_cond *cond, struct ddb_error *er
     if (cond->values != NULL &&
         (st = ops_add_borrowed(req, "ExpressionAttributeValues", cond->values, err)) != DDB_OK)
         return st;
+    if (cond->old_item != NULL &&
+        (st = ops_add_string(req, "ReturnValuesOnConditionCheckFailure", "ALL_OLD", err)) != DDB_OK)
+        return st;
     return DDB_OK;
 }
 
@@ -231,6 +234,8 @@ ops_write_item(struct ddb_client *c, const char *table, const struct ops_write *
     ddb_status st;
     json_object *req = NULL, *resp = NULL;
 
+    if (w->cond != NULL && w->cond->old_item != NULL)
+        *w->cond->old_item = NULL;
     if ((st = ops_request_new(table, &req, err)) != DDB_OK ||
         (st = ops_add_borrowed(req, w->member, w->value, err)) != DDB_OK ||
         (st = ops_add_cond(req, w->cond, err)) != DDB_OK)
@@ -241,7 +246,15 @@ ops_write_item(struct ddb_client *c, const char *table, const struct ops_write *
     if (w->return_values != NULL &&
         (st = ops_add_string(req, "ReturnValues", w->return_values, err)) != DDB_OK)
         goto done;
-    if ((st = ddb_call(c, w->op, req, &resp, err)) != DDB_OK)
+    st = ddb_call(c, w->op, req, &resp, err);
+    if (st == DDB_ERR_CONDITIONAL && resp != NULL && w->cond != NULL && w->cond->old_item != NULL) {
+        struct ddb_error terr;
+
+        /* A malformed Item is no worse than none: the caller then reads the item. */
+        if (ops_take(resp, "Item", json_type_object, w->cond->old_item, &terr) != DDB_OK)
+            *w->cond->old_item = NULL;
+    }
+    if (st != DDB_OK)
         goto done;
     if (attributes != NULL)
         st = ops_take(resp, "Attributes", json_type_object, attributes, err);

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <string.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -128,4 +129,77 @@ retry_seed(uint64_t *rnd)
     if (read_urandom(&urandom))
         seed ^= urandom;
     *rnd = seed != 0 ? seed : RETRY_STATE_NONZERO;
+}
+
+/* Operations that change nothing, or whose repeat changes nothing more. */
+static const char *const retry_harmless_ops[] = {
+    "GetItem",
+    "BatchGetItem",
+    "Query",
+    "Scan",
+    "DescribeTable",
+    "ListTables",
+    "DescribeTimeToLive",
+    "TransactGetItems",
+    "DescribeEndpoints",
+    "DescribeLimits",
+    "CreateTable",
+};
+
+/* A BatchWriteItem whose every request, for every table, is a DeleteRequest: deleting an item
+ * twice leaves it as deleted as once. One PutRequest makes the batch a write to protect (a
+ * repeat could overwrite a change made in between). */
+static int
+retry_batch_deletes_only(json_object *request)
+{
+    json_object *items = NULL;
+
+    if (!json_object_object_get_ex(request, "RequestItems", &items) ||
+        !json_object_is_type(items, json_type_object))
+        return 0;
+    json_object_object_foreach(items, table, list)
+    {
+        (void)table;
+        if (list == NULL || !json_object_is_type(list, json_type_array))
+            return 0;
+        for (size_t i = 0; i < json_object_array_length(list); i++) {
+            json_object *wr = json_object_array_get_idx(list, i);
+            if (!json_object_is_type(wr, json_type_object) || json_object_object_length(wr) != 1 ||
+                !json_object_object_get_ex(wr, "DeleteRequest", NULL))
+                return 0;
+        }
+    }
+    return 1;
+}
+
+/* A DeleteItem that asks only for the item to be gone: no condition (a repeat would fail it),
+ * no old image (a repeat would return none). */
+static int
+retry_plain_delete(json_object *request)
+{
+    json_object *rv = NULL;
+
+    if (json_object_object_get_ex(request, "ConditionExpression", NULL) ||
+        json_object_object_get_ex(request, "Expected", NULL))
+        return 0;
+    return !json_object_object_get_ex(request, "ReturnValues", &rv) ||
+           (json_object_is_type(rv, json_type_string) &&
+            strcmp(json_object_get_string(rv), "NONE") == 0);
+}
+
+int
+retry_repeatable(const char *operation, json_object *request)
+{
+    if (operation == NULL)
+        return 0;
+    for (size_t i = 0; i < sizeof(retry_harmless_ops) / sizeof(retry_harmless_ops[0]); i++)
+        if (strcmp(operation, retry_harmless_ops[i]) == 0)
+            return 1;
+    if (request == NULL || !json_object_is_type(request, json_type_object))
+        return 0;
+    if (strcmp(operation, "BatchWriteItem") == 0)
+        return retry_batch_deletes_only(request);
+    if (strcmp(operation, "DeleteItem") == 0)
+        return retry_plain_delete(request);
+    return 0;
 }

@@ -37,12 +37,20 @@ struct sink {
     char request_id[128];
 };
 
+/* The body of a `once` request, handed to curl by a read callback that cannot rewind. */
+struct upload {
+    const char *data;
+    size_t len;
+    size_t pos;
+};
+
 /* One pooled easy handle with what must outlive a setopt: the error buffer and headers. */
 struct conn {
     CURL *easy;
     struct curl_slist *headers;
     char errbuf[CURL_ERROR_SIZE];
     struct sink sink;
+    struct upload upload;
 };
 
 struct transport {
@@ -173,6 +181,31 @@ sink_header(char *line, size_t size, size_t nitems, void *userdata)
         s->request_id[vlen] = '\0';
     }
     return len;
+}
+
+static size_t
+upload_read(char *buf, size_t size, size_t nitems, void *userdata)
+{
+    struct upload *u = userdata;
+    size_t n = size * nitems;
+
+    if (n > u->len - u->pos)
+        n = u->len - u->pos;
+    memcpy(buf, u->data + u->pos, n);
+    u->pos += n;
+    return n;
+}
+
+/* curl rewinds a body only to send it again (after a kept-alive connection closed without an
+ * answer, which is also how a lost answer looks): for a `once` request it cannot, and the
+ * transfer fails with CURLE_SEND_FAIL_REWIND instead of repeating a write. */
+static int
+upload_seek(void *userdata, curl_off_t offset, int origin)
+{
+    (void)userdata;
+    (void)offset;
+    (void)origin;
+    return CURL_SEEKFUNC_CANTSEEK;
 }
 
 static int
@@ -318,7 +351,18 @@ conn_prepare(struct transport *t, struct conn *c, const struct transport_request
         /* POSTFIELDS sends body_len bytes as is, with Content-Length; other methods keep the
          * body and change the request line only. */
         SET(CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)req->body_len);
-        SET(CURLOPT_POSTFIELDS, req->body != NULL ? (const char *)req->body : "");
+        if (req->once) {
+            c->upload = (struct upload){req->body != NULL ? req->body : "", req->body_len, 0};
+            SET(CURLOPT_POSTFIELDS, (const char *)NULL);
+            SET(CURLOPT_POST, 1L);
+            SET(CURLOPT_READFUNCTION, upload_read);
+            SET(CURLOPT_READDATA, &c->upload);
+            SET(CURLOPT_SEEKFUNCTION, upload_seek);
+            SET(CURLOPT_SEEKDATA, &c->upload);
+        } else {
+            SET(CURLOPT_SEEKFUNCTION, (curl_seek_callback)NULL);
+            SET(CURLOPT_POSTFIELDS, req->body != NULL ? (const char *)req->body : "");
+        }
         if (strcmp(req->method, "POST") != 0)
             SET(CURLOPT_CUSTOMREQUEST, req->method);
     }
@@ -379,12 +423,16 @@ conn_finish(struct conn *c, CURLcode rc, const struct transport_request *req,
             struct transport_response *resp, struct ddb_error *err)
 {
     struct sink *s = &c->sink;
-    long status = 0;
+    long status = 0, request_size = 0;
     ddb_status st = DDB_OK;
 
     memset(resp, 0, sizeof(*resp));
     headers_free(c->headers);
     c->headers = NULL;
+    /* The bytes of the request line and headers curl wrote: none when it never connected. */
+    resp->sent = rc == CURLE_OK ||
+                 curl_easy_getinfo(c->easy, CURLINFO_REQUEST_SIZE, &request_size) != CURLE_OK ||
+                 request_size > 0;
     if (rc != CURLE_OK) {
         st = map_curl_error(c, rc, req, err);
         goto out;

@@ -28,6 +28,8 @@ struct transport_request {
     const void *body;
     size_t body_len;
     long timeout_ms; /* whole attempt; 0: no limit beyond connect */
+    int once;        /* never sent twice: curl re-sends a request on its own when a kept-alive
+                        connection closes without an answer; a write must not be */
 };
 
 struct transport_response {
@@ -37,6 +39,7 @@ struct transport_response {
     int has_crc32;        /* an x-amz-crc32 header was present */
     uint32_t crc32;       /* its value */
     char request_id[128]; /* x-amzn-RequestId, "" if absent */
+    int sent;             /* some of the request left: 0 only when nothing did (no connection) */
 };
 
 /* Creates the pool; the handles are made lazily. The first call in a process also runs

@@ -1,11 +1,15 @@
 /* What both repositories share: table names, status mapping, timestamps, and the
  * conditional writes, reads and pages they are built from. Every write is one conditional
- * request: there is no read before a write, and the only read after one (a failed
- * conditional update or delete with a version match) tells 404 from 412. */
+ * request (two when the first may have been applied: repo.h): there is no read before a
+ * write, and the only read after one (a failed conditional update or delete with a version
+ * match, or a repeated write) tells 404 from 412 and "mine" from another writer's; where the
+ * service returns the item with the failure (ALL_OLD), not even that. */
 #include "repo/repo.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/random.h>
 #include <time.h>
 
 #include "ddb/marshal.h"
@@ -17,6 +21,14 @@
 #define REPO_FIELDS_MAX 16
 
 static const char *const repo_bookkeeping[] = {"created_at", "updated_at", "version"};
+
+/* The attribute holding the token of the last write; never copied into a plain item. */
+#define REPO_TOKEN_ATTR "write_token"
+/* Random bytes of a fresh token: 128 bits, as 32 hex digits. */
+#define REPO_TOKEN_RANDOM 16
+
+/* Which write a conditional failure belongs to. */
+enum repo_op { REPO_OP_CREATE, REPO_OP_UPDATE, REPO_OP_DELETE };
 
 /* Callers may pass a NULL err; the functions below always have one to fill. */
 #define REPO_ERR(err, scratch) ((err) != NULL ? (err) : &(scratch))
@@ -237,13 +249,163 @@ repo_plain(const struct repo_table *t, json_object *item, json_object **out, str
     return rs;
 }
 
+/* This write's token: the request's, or 32 random hex digits from getrandom(2). */
+static repo_status
+repo_token(const struct repo *repo, char token[sizeof(repo->write_token)], struct ddb_error *err)
+{
+    static const char hex[] = "0123456789abcdef";
+    unsigned char rnd[REPO_TOKEN_RANDOM];
+    ssize_t n;
+
+    if (repo->write_token[0] != '\0') {
+        memcpy(token, repo->write_token, sizeof(repo->write_token));
+        token[sizeof(repo->write_token) - 1] = '\0';
+        return REPO_OK;
+    }
+    do
+        n = getrandom(rnd, sizeof(rnd), 0);
+    while (n < 0 && errno == EINTR);
+    if (n != (ssize_t)sizeof(rnd))
+        return repo_fail(err, REPO_ERROR, DDB_ERR_CONFIG, "getrandom failed: no write token");
+    for (size_t i = 0; i < sizeof(rnd); i++) {
+        token[2 * i] = hex[rnd[i] >> 4];
+        token[2 * i + 1] = hex[rnd[i] & 0x0f];
+    }
+    token[2 * sizeof(rnd)] = '\0';
+    return REPO_OK;
+}
+
+/* Whether a raw item carries token. */
+static int
+repo_is_mine(json_object *item, const char *token)
+{
+    json_object *av = NULL, *s = NULL;
+
+    return item != NULL && json_object_object_get_ex(item, REPO_TOKEN_ATTR, &av) &&
+           json_object_object_get_ex(av, "S", &s) && json_object_is_type(s, json_type_string) &&
+           strcmp(json_object_get_string(s), token) == 0;
+}
+
+/* One write, whichever its kind, as repo_write sends it. */
+struct repo_write {
+    enum repo_op op;
+    const char *table;
+    json_object *value;   /* the item (create) or the key */
+    json_object *key;     /* the key (borrowed) */
+    const char *update;   /* UpdateExpression (update) */
+    struct ddb_cond cond; /* its old_item points at old */
+    json_object *old;     /* the item the condition failed on, when the answer had it */
+    json_object *attrs;   /* the item after an update (ALL_NEW) */
+    int repeated;         /* the first attempt may have been applied: sent a second time */
+};
+
+static ddb_status
+repo_write_once(struct repo *repo, struct repo_write *w, struct ddb_error *err)
+{
+    json_object_put(w->old);
+    w->old = NULL;
+    w->cond.old_item = &w->old;
+    switch (w->op) {
+    case REPO_OP_CREATE:
+        return ddb_put_item(repo->ddb, w->table, w->value, &w->cond, NULL, NULL, err);
+    case REPO_OP_UPDATE:
+        return ddb_update_item(repo->ddb, w->table, w->value, w->update, &w->cond, "ALL_NEW",
+                               &w->attrs, err);
+    case REPO_OP_DELETE:
+        break;
+    }
+    return ddb_delete_item(repo->ddb, w->table, w->value, &w->cond, NULL, NULL, err);
+}
+
+/* Sends the write and, when the client says its attempt may have been applied, once more with
+ * the same token and condition: if the first one happened, this one fails its condition,
+ * which repo_resolve then reads. A second uncertain attempt is not repeated (503). */
+static ddb_status
+repo_write(struct repo *repo, struct repo_write *w, struct ddb_error *err)
+{
+    ddb_status st = repo_write_once(repo, w, err);
+
+    if (st == DDB_OK || !err->maybe_applied)
+        return st;
+    w->repeated = 1;
+    return repo_write_once(repo, w, err);
+}
+
+/* What a write's conditional failure means. Without a repeat or a token of the request
+ * (a fresh random token cannot be on the item) it is what it was before tokens: a create found
+ * the key taken, an update or delete without versions to match found no item, one with
+ * versions reads the item to tell 404 from 412. Otherwise the item decides: with this write's
+ * token on it, the write was "mine" (*mine is the item: success); for a repeated delete, no
+ * item is the state asked for (success); else another writer's (409, 404, 412). The item is
+ * the one the answer carried (w->old), else one strongly consistent read. */
+static repo_status
+repo_resolve(struct repo *repo, const struct repo_table *t, struct repo_write *w,
+             const struct repo_match *match, const char *token, json_object **mine,
+             struct ddb_error *err)
+{
+    int versioned = match != NULL && !match->any;
+    int resolve = w->repeated || (w->op != REPO_OP_DELETE && repo->write_token[0] != '\0');
+    json_object *item = NULL;
+    repo_status rs;
+
+    *mine = NULL;
+    if (!resolve && w->op == REPO_OP_CREATE)
+        return REPO_EXISTS;
+    if (!resolve && !versioned)
+        return REPO_NOT_FOUND;
+    if (w->old != NULL) {
+        item = w->old;
+        w->old = NULL;
+    } else {
+        struct ddb_error gerr;
+        ddb_status st;
+
+        ddb_error_clear(&gerr);
+        st = ddb_get_item(repo->ddb, t->name, w->key, 1, &item, &gerr);
+        if (st != DDB_OK) {
+            /* err keeps the conditional failure unless the read itself fails. */
+            gerr.maybe_applied = w->repeated;
+            *err = gerr;
+            return repo_status_from_ddb(st);
+        }
+    }
+    if (!resolve)
+        rs = item == NULL ? REPO_NOT_FOUND : REPO_PRECONDITION;
+    else if (w->op == REPO_OP_DELETE)
+        rs = item == NULL ? REPO_OK : versioned ? REPO_PRECONDITION : REPO_UNAVAILABLE;
+    else if (repo_is_mine(item, token)) {
+        *mine = item;
+        item = NULL;
+        rs = REPO_OK;
+    } else if (w->op == REPO_OP_CREATE)
+        rs = REPO_EXISTS;
+    else if (item == NULL)
+        rs = REPO_NOT_FOUND;
+    else if (versioned)
+        rs = REPO_PRECONDITION;
+    else
+        /* Present, not mine, yet the condition failed: it changed under the repeat. */
+        rs = w->repeated ? REPO_UNAVAILABLE : REPO_NOT_FOUND;
+    if (rs == REPO_OK)
+        ddb_error_clear(err);
+    else if (rs == REPO_UNAVAILABLE) {
+        ddb_error_set(err, DDB_ERR_CONDITIONAL,
+                      "the write may have been applied and the item changed since");
+        err->maybe_applied = 1;
+    }
+    json_object_put(item);
+    return rs;
+}
+
 repo_status
 repo_item_create(struct repo *repo, const struct repo_table *t, json_object *fields,
                  json_object **out, struct ddb_error *err)
 {
     struct ddb_error scratch;
-    char ts[32];
-    json_object *plain = NULL, *item = NULL, *names = NULL, *key = NULL;
+    char ts[32], token[sizeof(repo->write_token)];
+    json_object *plain = NULL, *item = NULL, *names = NULL, *key = NULL, *keymap = NULL;
+    json_object *mine = NULL;
+    struct repo_write w = {.op = REPO_OP_CREATE};
     repo_status rs;
     ddb_status st;
 
@@ -286,19 +448,28 @@ repo_item_create(struct repo *repo, const struct repo_table *t, json_object *fie
         rs = repo_nomem(err);
         goto out;
     }
+    if ((rs = repo_token(repo, token, err)) != REPO_OK)
+        goto out;
     if ((st = marshal_item_to_av(plain, &item, err)) != DDB_OK) {
         rs = repo_status_from_ddb(st);
         goto out;
     }
-    if ((names = json_object_new_object()) == NULL ||
-        repo_add(names, "#k", json_object_new_string(t->fields[0].name)) != 0) {
+    if (repo_add(item, REPO_TOKEN_ATTR, repo_av("S", token)) != 0 ||
+        (names = json_object_new_object()) == NULL ||
+        repo_add(names, "#k", json_object_new_string(t->fields[0].name)) != 0 ||
+        (keymap = repo_key(t, json_object_get_string(key))) == NULL) {
         rs = repo_nomem(err);
         goto out;
     }
-    struct ddb_cond cond = {.expression = "attribute_not_exists(#k)", .names = names};
-    st = ddb_put_item(repo->ddb, t->name, item, &cond, NULL, NULL, err);
+    w.table = t->name;
+    w.value = item;
+    w.key = keymap;
+    w.cond = (struct ddb_cond){.expression = "attribute_not_exists(#k)", .names = names};
+    st = repo_write(repo, &w, err);
     if (st == DDB_ERR_CONDITIONAL) {
-        rs = REPO_EXISTS;
+        rs = repo_resolve(repo, t, &w, NULL, token, &mine, err);
+        if (rs == REPO_OK && out != NULL)
+            rs = repo_plain(t, mine, out, err);
         goto out;
     }
     if (st != DDB_OK) {
@@ -307,6 +478,9 @@ repo_item_create(struct repo *repo, const struct repo_table *t, json_object *fie
     }
     rs = out != NULL ? repo_order(t, plain, out, err) : REPO_OK;
 out:
+    json_object_put(mine);
+    json_object_put(w.old);
+    json_object_put(keymap);
     json_object_put(names);
     json_object_put(item);
     json_object_put(plain);
@@ -342,39 +516,27 @@ repo_item_get(struct repo *repo, const struct repo_table *t, const char *key, js
     return rs;
 }
 
-/* After a conditional failure: without a version to match, only existence was checked, so
- * the item is missing; with one, a strongly consistent read tells which condition failed.
- * err keeps the conditional failure unless the read itself fails. */
-static repo_status
-repo_decide(struct repo *repo, const struct repo_table *t, json_object *keymap,
-            const struct repo_match *match, struct ddb_error *err)
-{
-    struct ddb_error gerr;
-    json_object *item = NULL;
-
-    if (match == NULL || match->any)
-        return REPO_NOT_FOUND;
-    ddb_status st = ddb_get_item(repo->ddb, t->name, keymap, 1, &item, &gerr);
-    if (st != DDB_OK) {
-        *err = gerr;
-        return repo_status_from_ddb(st);
-    }
-    repo_status rs = item == NULL ? REPO_NOT_FOUND : REPO_PRECONDITION;
-    json_object_put(item);
-    return rs;
-}
-
 /* The write condition into expr: the item exists and, with a version match, has one of the
- * versions (names get #k and #v, values :v0...). values may be NULL when match has none. */
+ * versions (names get #k and #v, values :v0...); with a token (updates), the item's last
+ * write was not this one (names get #w, values :w). values may be NULL when match has none
+ * and there is no token. */
 static repo_status
-repo_condition(const struct repo_table *t, const struct repo_match *match, json_object *names,
-               json_object *values, char expr[REPO_EXPR_MAX], struct ddb_error *err)
+repo_condition(const struct repo_table *t, const struct repo_match *match, const char *token,
+               json_object *names, json_object *values, char expr[REPO_EXPR_MAX],
+               struct ddb_error *err)
 {
     size_t len;
 
     if (repo_add(names, "#k", json_object_new_string(t->fields[0].name)) != 0)
         return repo_nomem(err);
     len = (size_t)snprintf(expr, REPO_EXPR_MAX, "attribute_exists(#k)");
+    if (token != NULL) {
+        if (repo_add(names, "#w", json_object_new_string(REPO_TOKEN_ATTR)) != 0 ||
+            repo_add(values, ":w", repo_av("S", token)) != 0)
+            return repo_nomem(err);
+        len += (size_t)snprintf(expr + len, REPO_EXPR_MAX - len,
+                                " AND (attribute_not_exists(#w) OR #w <> :w)");
+    }
     if (match == NULL || match->any)
         return REPO_OK;
     if (repo_add(names, "#v", json_object_new_string("version")) != 0)
@@ -410,8 +572,9 @@ repo_item_update(struct repo *repo, const struct repo_table *t, const char *key,
                  struct ddb_error *err)
 {
     struct ddb_error scratch;
-    char ts[32], update[REPO_EXPR_MAX], condition[REPO_EXPR_MAX];
-    json_object *keymap = NULL, *names = NULL, *values = NULL, *attrs = NULL;
+    char ts[32], update[REPO_EXPR_MAX], condition[REPO_EXPR_MAX], token[sizeof(repo->write_token)];
+    json_object *keymap = NULL, *names = NULL, *values = NULL, *mine = NULL;
+    struct repo_write w = {.op = REPO_OP_UPDATE};
     size_t len = 0, i = 0;
     repo_status rs;
     ddb_status st;
@@ -459,8 +622,10 @@ repo_item_update(struct repo *repo, const struct repo_table *t, const char *key,
         len += (size_t)snprintf(update + len, sizeof(update) - len, "%s = %s, ", pn, pv);
         i++;
     }
-    snprintf(update + len, sizeof(update) - len, "#u = :u, #v = #v + :one");
+    snprintf(update + len, sizeof(update) - len, "#u = :u, #v = #v + :one, #w = :w");
     repo_timestamp(ts);
+    if ((rs = repo_token(repo, token, err)) != REPO_OK)
+        goto out;
     if (repo_add(names, "#u", json_object_new_string("updated_at")) != 0 ||
         repo_add(names, "#v", json_object_new_string("version")) != 0 ||
         repo_add(values, ":u", repo_av("S", ts)) != 0 ||
@@ -468,21 +633,29 @@ repo_item_update(struct repo *repo, const struct repo_table *t, const char *key,
         rs = repo_nomem(err);
         goto out;
     }
-    if ((rs = repo_condition(t, match, names, values, condition, err)) != REPO_OK)
+    if ((rs = repo_condition(t, match, token, names, values, condition, err)) != REPO_OK)
         goto out;
 
-    struct ddb_cond cond = {.expression = condition, .names = names, .values = values};
-    st = ddb_update_item(repo->ddb, t->name, keymap, update, &cond, "ALL_NEW", &attrs, err);
-    if (st == DDB_ERR_CONDITIONAL)
-        rs = repo_decide(repo, t, keymap, match, err);
-    else if (st != DDB_OK)
+    w.table = t->name;
+    w.value = keymap;
+    w.key = keymap;
+    w.update = update;
+    w.cond = (struct ddb_cond){.expression = condition, .names = names, .values = values};
+    st = repo_write(repo, &w, err);
+    if (st == DDB_ERR_CONDITIONAL) {
+        rs = repo_resolve(repo, t, &w, match, token, &mine, err);
+        if (rs == REPO_OK && out != NULL)
+            rs = repo_plain(t, mine, out, err);
+    } else if (st != DDB_OK)
         rs = repo_status_from_ddb(st);
-    else if (attrs == NULL)
+    else if (w.attrs == NULL)
         rs = repo_fail(err, REPO_ERROR, DDB_ERR_BAD_RESPONSE, "UpdateItem returned no item");
     else
-        rs = out != NULL ? repo_plain(t, attrs, out, err) : REPO_OK;
+        rs = out != NULL ? repo_plain(t, w.attrs, out, err) : REPO_OK;
 out:
-    json_object_put(attrs);
+    json_object_put(mine);
+    json_object_put(w.old);
+    json_object_put(w.attrs);
     json_object_put(values);
     json_object_put(names);
     json_object_put(keymap);
@@ -495,7 +668,8 @@ repo_item_delete(struct repo *repo, const struct repo_table *t, const char *key,
 {
     struct ddb_error scratch;
     char condition[REPO_EXPR_MAX];
-    json_object *keymap = NULL, *names = NULL, *values = NULL;
+    json_object *keymap = NULL, *names = NULL, *values = NULL, *mine = NULL;
+    struct repo_write w = {.op = REPO_OP_DELETE};
     repo_status rs;
     ddb_status st;
 
@@ -509,20 +683,26 @@ repo_item_delete(struct repo *repo, const struct repo_table *t, const char *key,
         rs = repo_nomem(err);
         goto out;
     }
-    if ((rs = repo_condition(t, match, names, values, condition, err)) != REPO_OK)
+    /* No token: a deleted item keeps none (repo.h). */
+    if ((rs = repo_condition(t, match, NULL, names, values, condition, err)) != REPO_OK)
         goto out;
+    w.table = t->name;
+    w.value = keymap;
+    w.key = keymap;
     /* DynamoDB refuses an empty ExpressionAttributeValues. */
-    struct ddb_cond cond = {
+    w.cond = (struct ddb_cond){
         .expression = condition,
         .names = names,
         .values = json_object_object_length(values) > 0 ? values : NULL,
     };
-    st = ddb_delete_item(repo->ddb, t->name, keymap, &cond, NULL, NULL, err);
+    st = repo_write(repo, &w, err);
     if (st == DDB_ERR_CONDITIONAL)
-        rs = repo_decide(repo, t, keymap, match, err);
+        rs = repo_resolve(repo, t, &w, match, "", &mine, err);
     else
         rs = repo_status_from_ddb(st);
 out:
+    json_object_put(mine);
+    json_object_put(w.old);
     json_object_put(values);
     json_object_put(names);
     json_object_put(keymap);

@@ -1,7 +1,18 @@
 /* What the company and donor repositories share: the tables they use, one status type, and
  * the If-Match condition. Items cross this boundary as plain JSON (marshal.h): the
  * repositories turn them into DynamoDB items, add the bookkeeping attributes (created_at,
- * updated_at, version) and make every write conditional. */
+ * updated_at, version, and write_token, which never leaves this layer) and make every write
+ * conditional.
+ *
+ * Writes are applied once: each carries a token (repo.write_token, or a fresh random one),
+ * stored on the item by creates and updates and part of their condition (an update needs a
+ * token other than its own). When the client says an attempt may have been applied
+ * (ddb_error.maybe_applied), the write is sent once more with the same token and condition;
+ * a repeat of a write that happened then fails its condition, and the item (returned with the
+ * failure where the service supports ReturnValuesOnConditionCheckFailure, else one strongly
+ * consistent read) tells "mine" (the token is on it: success, with the item) from another
+ * writer's (409, 412, 404 as without a repeat). A delete leaves no item to carry a token: a
+ * repeated delete that finds the item gone succeeds, since the state asked for holds. */
 #ifndef SAVEALIFE_REPO_H
 #define SAVEALIFE_REPO_H
 

@@ -1,5 +1,6 @@
 /* The client against a misbehaving DynamoDB (tests/tools/fault-server.js): what is retried
- * is retried, what is not is not, and no call outlives its deadline. */
+ * is retried, what is not is not (a write that may have been applied is never sent again),
+ * and no call outlives its deadline. */
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <stdio.h>
@@ -577,6 +578,279 @@ START_TEST(request_deadline_bounds_batch_rounds)
 }
 END_TEST
 
+/* ---- writes: never sent again once they may have been applied ---- */
+
+#define PUT_REQUEST "{\"TableName\":\"things\",\"Item\":{\"id\":{\"S\":\"a\"},\"v\":{\"N\":\"1\"}}}"
+#define EMPTY_OK "{\"status\":200,\"body\":{}}"
+
+/* How many requests of one operation the fault server saw. */
+static long
+server_saw_target(const char *target)
+{
+    char out[4096];
+    json_object *obj, *targets, *n;
+    long count = 0;
+
+    control("GET", "/_control/stats", NULL, out);
+    obj = json_tokener_parse(out);
+    ck_assert_msg(obj != NULL, "stats are not JSON: %s", out);
+    if (json_object_object_get_ex(obj, "targets", &targets) &&
+        json_object_object_get_ex(targets, target, &n))
+        count = (long)json_object_get_int64(n);
+    json_object_put(obj);
+    return count;
+}
+
+static struct ddb_client *
+client_of(const struct ddb_options *opts)
+{
+    struct ddb_client *c = NULL;
+    struct ddb_error cerr;
+
+    ck_assert_msg(ddb_client_new(opts, &c, &cerr) == DDB_OK, "client: %s", cerr.message);
+    return c;
+}
+
+/* One call of op with the request text on client c (a fresh one when c is NULL). */
+static struct outcome
+call_on(struct ddb_client *c, const struct ddb_options *opts, const char *op, const char *request)
+{
+    struct outcome o;
+    int own = c == NULL;
+    json_object *req = json_tokener_parse(request);
+    long t0;
+
+    memset(&o, 0, sizeof(o));
+    ck_assert_ptr_nonnull(req);
+    if (own)
+        c = client_of(opts);
+    t0 = now_ms();
+    o.status = ddb_call(c, op, req, &o.response, &o.err);
+    o.elapsed_ms = now_ms() - t0;
+    ddb_client_stats(c, &o.stats);
+    if (own)
+        ddb_client_free(c);
+    json_object_put(req);
+    return o;
+}
+
+static void
+assert_uncertain(const struct outcome *o, ddb_status want)
+{
+    ck_assert_msg(o->status == want, "got %s: %s", ddb_error_name(o->status), o->err.message);
+    ck_assert_msg(o->err.maybe_applied, "maybe_applied not set for %s", ddb_error_name(o->status));
+    ck_assert_int_eq(o->err.status, want);
+    ck_assert_int_eq(o->err.attempts, 1);
+    ck_assert_uint_eq(o->stats.retries, 0);
+    ck_assert_ptr_null(o->response);
+}
+
+/* The answer to a PutItem came back with a wrong x-amz-crc32: DynamoDB applied it, so it is
+ * not sent again (a GetItem would be: crc_mismatch_is_retried). */
+START_TEST(crc_mismatch_of_a_put_is_not_resent)
+{
+    struct ddb_options opts = small_policy();
+    struct outcome o;
+
+    scenario("{\"responses\":[{\"status\":200,\"body\":{},\"crc32\":\"wrong\"}],"
+             "\"default\":" EMPTY_OK "}");
+    o = call_on(NULL, &opts, "PutItem", PUT_REQUEST);
+    assert_uncertain(&o, DDB_ERR_CRC32);
+    assert_server_saw(1);
+    ck_assert_int_eq(server_saw_target("PutItem"), 1);
+}
+END_TEST
+
+/* The connection closes after the PutItem was sent, on a kept-alive connection: curl would
+ * send it again on a new one by itself; the transport does not let it. A GetItem in its place
+ * is sent again. */
+START_TEST(lost_answer_on_a_kept_alive_connection_is_not_resent)
+{
+    struct ddb_options opts = small_policy();
+    struct ddb_client *c = client_of(&opts);
+    struct outcome o;
+
+    scenario("{\"responses\":[" ITEM_BODY ",{\"reset\":true}],\"default\":" EMPTY_OK "}");
+    o = call_on(c, &opts, "GetItem", "{\"TableName\":\"things\",\"Key\":{\"id\":{\"S\":\"a\"}}}");
+    assert_item(&o);
+    json_object_put(o.response);
+    o = call_on(c, &opts, "PutItem", PUT_REQUEST);
+    ck_assert_msg(o.status == DDB_ERR_TRANSPORT, "got %s: %s", ddb_error_name(o.status),
+                  o.err.message);
+    ck_assert(o.err.maybe_applied);
+    ck_assert_int_eq(o.err.attempts, 1);
+    ck_assert_int_eq(server_saw_target("PutItem"), 1);
+    assert_server_saw(2);
+
+    scenario("{\"responses\":[" ITEM_BODY ",{\"reset\":true}," ITEM_BODY "]}");
+    o = call_on(c, &opts, "GetItem", "{\"TableName\":\"things\",\"Key\":{\"id\":{\"S\":\"a\"}}}");
+    assert_item(&o);
+    json_object_put(o.response);
+    o = call_on(c, &opts, "GetItem", "{\"TableName\":\"things\",\"Key\":{\"id\":{\"S\":\"a\"}}}");
+    assert_item(&o);
+    ck_assert(!o.err.maybe_applied);
+    json_object_put(o.response);
+    assert_server_saw(3);
+    ddb_client_free(c);
+}
+END_TEST
+
+/* An UpdateItem whose answer never comes: the attempt times out, and is not sent again. */
+START_TEST(hung_update_is_not_resent)
+{
+    struct ddb_options opts = small_policy();
+    struct outcome o;
+
+    opts.attempt_timeout_ms = 300;
+    opts.retry.total_ms = 3000;
+    scenario("{\"responses\":[{\"hang\":true}],\"default\":" EMPTY_OK "}");
+    o = call_on(NULL, &opts, "UpdateItem",
+                "{\"TableName\":\"things\",\"Key\":{\"id\":{\"S\":\"a\"}},"
+                "\"UpdateExpression\":\"SET v = v + :one\","
+                "\"ExpressionAttributeValues\":{\":one\":{\"N\":\"1\"}}}");
+    assert_uncertain(&o, DDB_ERR_TIMEOUT);
+    ck_assert_msg(o.elapsed_ms < 1500, "took %ld ms", o.elapsed_ms);
+    ck_assert_int_eq(server_saw_target("UpdateItem"), 1);
+}
+END_TEST
+
+/* What the service refused was not applied: throttling and a 5xx with an AWS error are
+ * retried for writes too. */
+START_TEST(refused_writes_are_retried)
+{
+    struct ddb_options opts = small_policy();
+    struct outcome o;
+
+    scenario("{\"responses\":[" THROTTLE_BODY ",{\"status\":500,\"body\":{\"__type\":"
+             "\"com.amazonaws.dynamodb.v20120810#InternalServerError\",\"message\":\"Internal "
+             "server error\"}}," EMPTY_OK "]}");
+    o = call_on(NULL, &opts, "PutItem", PUT_REQUEST);
+    ck_assert_msg(o.status == DDB_OK, "got %s: %s", ddb_error_name(o.status), o.err.message);
+    ck_assert_int_eq(o.err.attempts, 3);
+    ck_assert(!o.err.maybe_applied);
+    ck_assert_int_eq(server_saw_target("PutItem"), 3);
+    json_object_put(o.response);
+}
+END_TEST
+
+/* A proxy's 502 page may come after it passed the write on: not sent again. */
+START_TEST(unclear_5xx_of_a_write_is_not_resent)
+{
+    struct ddb_options opts = small_policy();
+    struct outcome o;
+
+    scenario("{\"responses\":[{\"status\":502,\"body\":\"<html>502 Bad Gateway</html>\","
+             "\"headers\":{\"Content-Type\":\"text/html\"}}],\"default\":" EMPTY_OK "}");
+    o = call_on(NULL, &opts, "DeleteItem",
+                "{\"TableName\":\"things\",\"Key\":{\"id\":{\"S\":\"a\"}},"
+                "\"ConditionExpression\":\"attribute_exists(id)\"}");
+    assert_uncertain(&o, DDB_ERR_SERVICE);
+    ck_assert_int_eq(o.err.http_status, 502);
+    assert_server_saw(1);
+}
+END_TEST
+
+/* A batch of deletes only is harmless to repeat: its bad CRC is retried; one put in the batch
+ * makes it a write that is not. */
+START_TEST(batch_of_deletes_is_resent_batch_with_a_put_is_not)
+{
+    struct ddb_options opts = small_policy();
+    struct ddb_client *c = client_of(&opts);
+    struct ddb_error err;
+    json_object *deletes =
+        json_tokener_parse("[{\"DeleteRequest\":{\"Key\":{\"id\":{\"S\":\"a\"}}}},"
+                           "{\"DeleteRequest\":{\"Key\":{\"id\":{\"S\":\"b\"}}}}]");
+    json_object *mixed = json_tokener_parse("[{\"DeleteRequest\":{\"Key\":{\"id\":{\"S\":\"a\"}}}},"
+                                            "{\"PutRequest\":{\"Item\":{\"id\":{\"S\":\"b\"}}}}]");
+    ddb_status st;
+
+    ck_assert_ptr_nonnull(deletes);
+    ck_assert_ptr_nonnull(mixed);
+    scenario("{\"responses\":[{\"status\":200,\"body\":{\"UnprocessedItems\":{}},\"crc32\":"
+             "\"wrong\"}],\"default\":{\"status\":200,\"body\":{\"UnprocessedItems\":{}}}}");
+    st = ddb_batch_write(c, "things", deletes, &err);
+    ck_assert_msg(st == DDB_OK, "got %s: %s", ddb_error_name(st), err.message);
+    ck_assert_int_eq(server_saw_target("BatchWriteItem"), 2);
+
+    scenario("{\"responses\":[{\"status\":200,\"body\":{\"UnprocessedItems\":{}},\"crc32\":"
+             "\"wrong\"}],\"default\":{\"status\":200,\"body\":{\"UnprocessedItems\":{}}}}");
+    st = ddb_batch_write(c, "things", mixed, &err);
+    ck_assert_msg(st == DDB_ERR_CRC32, "got %s: %s", ddb_error_name(st), err.message);
+    ck_assert(err.maybe_applied);
+    ck_assert_int_eq(server_saw_target("BatchWriteItem"), 1);
+    json_object_put(deletes);
+    json_object_put(mixed);
+    ddb_client_free(c);
+}
+END_TEST
+
+/* A write to a port that refuses connections: nothing was sent, so it is retried. */
+START_TEST(refused_connection_write_is_retried)
+{
+    struct ddb_options opts = small_policy();
+    struct sockaddr_in sa;
+    socklen_t len = sizeof(sa);
+    char url[64];
+    char *saved;
+    struct outcome o;
+    int fd;
+
+    fd = socket(AF_INET, SOCK_STREAM, 0);
+    ck_assert_int_ge(fd, 0);
+    memset(&sa, 0, sizeof(sa));
+    sa.sin_family = AF_INET;
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ck_assert_int_eq(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+    ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&sa, &len), 0);
+    snprintf(url, sizeof(url), "http://127.0.0.1:%d", ntohs(sa.sin_port));
+    saved = strdup(endpoint_url());
+    ck_assert_ptr_nonnull(saved);
+    ck_assert_int_eq(setenv("AWS_ENDPOINT_URL_DYNAMODB", url, 1), 0);
+    o = call_on(NULL, &opts, "PutItem", PUT_REQUEST);
+    ck_assert_int_eq(setenv("AWS_ENDPOINT_URL_DYNAMODB", saved, 1), 0);
+    free(saved);
+    close(fd);
+
+    ck_assert_msg(o.status == DDB_ERR_CONNECT, "got %s: %s", ddb_error_name(o.status),
+                  o.err.message);
+    ck_assert(!o.err.maybe_applied);
+    ck_assert_int_eq(o.err.attempts, 4);
+}
+END_TEST
+
+/* ReturnValuesOnConditionCheckFailure: the item in the failure's body reaches the caller. */
+START_TEST(conditional_failure_hands_back_the_old_item)
+{
+    struct ddb_options opts = small_policy();
+    struct ddb_client *c = client_of(&opts);
+    struct ddb_error err;
+    json_object *item = json_tokener_parse("{\"id\":{\"S\":\"a\"}}"), *old = NULL, *v;
+    struct ddb_cond cond = {.expression = "attribute_not_exists(id)", .old_item = &old};
+    ddb_status st;
+
+    scenario("{\"responses\":[{\"status\":400,\"body\":{\"__type\":\"com.amazonaws.dynamodb."
+             "v20120810#ConditionalCheckFailedException\",\"message\":\"The conditional request "
+             "failed\",\"Item\":{\"id\":{\"S\":\"a\"},\"write_token\":{\"S\":\"t1\"}}}}]}");
+    st = ddb_put_item(c, "things", item, &cond, NULL, NULL, &err);
+    ck_assert_int_eq(st, DDB_ERR_CONDITIONAL);
+    ck_assert(!err.maybe_applied);
+    ck_assert_ptr_nonnull(old);
+    ck_assert(json_object_object_get_ex(old, "write_token", &v));
+    ck_assert_str_eq(json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN), "{\"S\":\"t1\"}");
+    json_object_put(old);
+    assert_server_saw(1);
+
+    /* No Item (no item, or a service that ignores the parameter): NULL. */
+    scenario("{\"responses\":[{\"status\":400,\"body\":{\"__type\":\"com.amazonaws.dynamodb."
+             "v20120810#ConditionalCheckFailedException\",\"message\":\"failed\"}}]}");
+    st = ddb_put_item(c, "things", item, &cond, NULL, NULL, &err);
+    ck_assert_int_eq(st, DDB_ERR_CONDITIONAL);
+    ck_assert_ptr_null(old);
+    json_object_put(item);
+    ddb_client_free(c);
+}
+END_TEST
+
 static Suite *
 faults_suite(void)
 {
@@ -601,6 +875,14 @@ faults_suite(void)
     tcase_add_test(tc, request_deadline_spent_sends_nothing);
     tcase_add_test(tc, request_deadline_cleared_keeps_the_call_budget);
     tcase_add_test(tc, request_deadline_bounds_batch_rounds);
+    tcase_add_test(tc, crc_mismatch_of_a_put_is_not_resent);
+    tcase_add_test(tc, lost_answer_on_a_kept_alive_connection_is_not_resent);
+    tcase_add_test(tc, hung_update_is_not_resent);
+    tcase_add_test(tc, refused_writes_are_retried);
+    tcase_add_test(tc, unclear_5xx_of_a_write_is_not_resent);
+    tcase_add_test(tc, batch_of_deletes_is_resent_batch_with_a_put_is_not);
+    tcase_add_test(tc, refused_connection_write_is_retried);
+    tcase_add_test(tc, conditional_failure_hands_back_the_old_item);
     suite_add_tcase(s, tc);
     return s;
 }

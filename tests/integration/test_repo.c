@@ -193,6 +193,16 @@ raw_str(json_object *item, const char *name, const char *type)
     return json_object_get_string(v);
 }
 
+/* A write with no token of its request stores a fresh one: 32 lower-case hex digits. */
+static void
+expect_fresh_token(json_object *raw)
+{
+    const char *token = raw_str(raw, "write_token", "S");
+
+    ck_assert_msg(token != NULL && strlen(token) == 32 && strspn(token, "0123456789abcdef") == 32,
+                  "write_token %s", token != NULL ? token : "(none)");
+}
+
 static const char *
 str_of(json_object *plain, const char *name)
 {
@@ -320,7 +330,9 @@ START_TEST(company_create_get_update_delete)
     /* As stored: keywords a list of strings, version a number, every name as written. */
     raw = raw_get(&r, r.companies, "id", "acme");
     ck_assert_ptr_nonnull(raw);
-    ck_assert_int_eq(json_object_object_length(raw), 6);
+    /* The six members and this write's token, which plain items never show. */
+    ck_assert_int_eq(json_object_object_length(raw), 7);
+    expect_fresh_token(raw);
     ck_assert_str_eq(raw_str(raw, "name", "S"), "Acme");
     ck_assert_str_eq(json_object_to_json_string_ext(json_object_object_get(raw, "keywords"),
                                                     JSON_C_TO_STRING_PLAIN),
@@ -688,7 +700,8 @@ START_TEST(donor_create_get_update_delete)
     expect_timestamp(str_of(out, "created_at"));
 
     raw = raw_get(&r, r.donors, "email", "rita@example.pt");
-    ck_assert_int_eq(json_object_object_length(raw), 7);
+    ck_assert_int_eq(json_object_object_length(raw), 8);
+    expect_fresh_token(raw);
     ck_assert_str_eq(raw_str(raw, "city", "S"), "Aveiro");
     ck_assert_str_eq(raw_str(raw, "type", "S"), "B-");
     ck_assert_str_eq(raw_str(raw, "version", "N"), "1");
@@ -1150,6 +1163,98 @@ START_TEST(an_oversized_item_is_invalid)
 }
 END_TEST
 
+/* A write token of the request (as an Idempotency-Key gives): the same write sent again with
+ * it is "mine", answered as done and not applied twice; another token is still a conflict. */
+START_TEST(a_request_token_makes_a_repeat_mine)
+{
+    struct repo r;
+    struct ddb_error err;
+    json_object *out = NULL, *again = NULL, *raw, *kw = parse("[\"x\"]");
+    struct repo_match m = match_of(1);
+
+    repo_open(&r);
+    snprintf(r.write_token, sizeof(r.write_token), "%s", "request-create-1");
+    ck_assert_repo(company_repo_create(&r, "mine", "Mine", NULL, &out, &err), REPO_OK, err);
+    ck_assert_repo(company_repo_create(&r, "mine", "Mine", NULL, &again, &err), REPO_OK, err);
+    ck_assert_msg(json_object_equal(out, again), "first %s, again %s",
+                  json_object_to_json_string(out), json_object_to_json_string(again));
+    expect_members(again, company_members);
+    json_object_put(again);
+    json_object_put(out);
+    snprintf(r.write_token, sizeof(r.write_token), "%s", "request-create-2");
+    ck_assert_repo(company_repo_create(&r, "mine", "Mine", NULL, &out, &err), REPO_EXISTS, err);
+    ck_assert_ptr_null(out);
+
+    /* An update with If-Match, and one without, each sent twice: applied once each. */
+    snprintf(r.write_token, sizeof(r.write_token), "%s", "request-update-1");
+    for (int i = 0; i < 2; i++) {
+        ck_assert_repo(company_repo_update(&r, "mine", NULL, kw, &m, &out, &err), REPO_OK, err);
+        ck_assert_int_eq(version_of(out), 2);
+        expect_members(out, company_members);
+        json_object_put(out);
+    }
+    snprintf(r.write_token, sizeof(r.write_token), "%s", "request-update-2");
+    for (int i = 0; i < 2; i++) {
+        ck_assert_repo(company_repo_update(&r, "mine", "MINE", NULL, NULL, &out, &err), REPO_OK,
+                       err);
+        ck_assert_int_eq(version_of(out), 3);
+        ck_assert_str_eq(str_of(out, "name"), "MINE");
+        json_object_put(out);
+    }
+    raw = raw_get(&r, r.companies, "id", "mine");
+    ck_assert_str_eq(raw_str(raw, "version", "N"), "3");
+    ck_assert_str_eq(raw_str(raw, "write_token", "S"), "request-update-2");
+    json_object_put(raw);
+
+    /* Another request's stale If-Match is still 412, and its update of a missing item 404. */
+    snprintf(r.write_token, sizeof(r.write_token), "%s", "request-update-3");
+    ck_assert_repo(company_repo_update(&r, "mine", "Lost", NULL, &m, &out, &err), REPO_PRECONDITION,
+                   err);
+    ck_assert_repo(company_repo_update(&r, "nobody", "Lost", NULL, NULL, &out, &err),
+                   REPO_NOT_FOUND, err);
+    ck_assert_repo(company_repo_update(&r, "nobody", "Lost", NULL, &m, &out, &err), REPO_NOT_FOUND,
+                   err);
+
+    /* A delete carries no token: a second one finds nothing (404). */
+    ck_assert_repo(company_repo_delete(&r, "mine", NULL, &err), REPO_OK, err);
+    ck_assert_repo(company_repo_delete(&r, "mine", NULL, &err), REPO_NOT_FOUND, err);
+    json_object_put(kw);
+    ddb_client_free(r.ddb);
+}
+END_TEST
+
+/* ReturnValuesOnConditionCheckFailure: where the service returns the item with a failed
+ * condition (DynamoDB Local, AWS), a stale If-Match costs one call; where it does not
+ * (dynalite 4 ignores the parameter), one more, a consistent read. The emulator's name comes
+ * from the script that runs this test. */
+START_TEST(a_failed_condition_is_read_only_without_the_old_item)
+{
+    const char *emulator = getenv("SAVEALIFE_TEST_EMULATOR");
+    struct ddb_stats before, after;
+    struct repo r;
+    struct ddb_error err;
+    json_object *out = NULL;
+    struct repo_match stale = match_of(7);
+    unsigned long calls;
+
+    repo_open(&r);
+    company_put(&r, "allold", "All Old");
+    ddb_client_stats(r.ddb, &before);
+    ck_assert_repo(company_repo_update(&r, "allold", "X", NULL, &stale, &out, &err),
+                   REPO_PRECONDITION, err);
+    ck_assert_repo(company_repo_delete(&r, "allold", &stale, &err), REPO_PRECONDITION, err);
+    ddb_client_stats(r.ddb, &after);
+    calls = after.calls - before.calls;
+    if (emulator != NULL && strcmp(emulator, "ddblocal") == 0)
+        ck_assert_msg(calls == 2, "%lu calls for two refused writes", calls);
+    else if (emulator != NULL && strcmp(emulator, "dynalite") == 0)
+        ck_assert_msg(calls == 4, "%lu calls for two refused writes and their reads", calls);
+    else
+        ck_assert_msg(calls == 2 || calls == 4, "%lu calls", calls);
+    ddb_client_free(r.ddb);
+}
+END_TEST
+
 static Suite *
 repo_suite(void)
 {
@@ -1179,6 +1284,8 @@ repo_suite(void)
     tcase_add_test(tc, bad_arguments_are_invalid_and_send_nothing);
     tcase_add_test(tc, status_mapping);
     tcase_add_test(tc, an_oversized_item_is_invalid);
+    tcase_add_test(tc, a_request_token_makes_a_repeat_mine);
+    tcase_add_test(tc, a_failed_condition_is_read_only_without_the_old_item);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -463,6 +463,67 @@ START_TEST(test_retryable_by_status)
 }
 END_TEST
 
+/* Which failed attempts may have been applied: sent, and no answer of the service refused
+ * them. Nothing sent is never applied, whatever the status. */
+START_TEST(test_maybe_applied_by_status)
+{
+    struct ddb_error err;
+    int s;
+
+    for (s = DDB_OK; s <= DDB_ERR_CLIENT; s++) {
+        int want = s == DDB_ERR_TIMEOUT || s == DDB_ERR_TRANSPORT || s == DDB_ERR_CRC32 ||
+                   s == DDB_ERR_BAD_RESPONSE || s == DDB_ERR_NOMEM || s == DDB_ERR_SERVICE;
+        ddb_error_clear(&err);
+        ddb_error_set(&err, (ddb_status)s, "x");
+        ck_assert_msg(ddb_error_maybe_applied(&err, 1) == want, "%s sent", ddb_error_name(s));
+        ck_assert_msg(!ddb_error_maybe_applied(&err, 0), "%s not sent", ddb_error_name(s));
+    }
+    ck_assert(!ddb_error_maybe_applied(NULL, 1));
+    ddb_error_clear(&err);
+    ck_assert_int_eq(err.maybe_applied, 0);
+}
+END_TEST
+
+/* A 5xx is DynamoDB's refusal when it carries an AWS error type; a proxy's page is not. */
+START_TEST(test_maybe_applied_5xx)
+{
+    static const char aws500[] =
+        "{\"__type\":\"com.amazonaws.dynamodb.v20120810#InternalServerError\","
+        "\"message\":\"Internal server error\"}";
+    static const char aws503[] = "{\"__type\":\"com.amazon.coral.availability#"
+                                 "ThrottlingException\",\"message\":\"slow down\"}";
+    static const char html[] = "<html><body>502 Bad Gateway</body></html>";
+    struct ddb_error err;
+
+    ddb_error_clear(&err);
+    ddb_error_from_response(&err, 500, aws500, strlen(aws500));
+    ck_assert_int_eq(err.status, DDB_ERR_SERVICE);
+    ck_assert(ddb_error_is_retryable(&err));
+    ck_assert(!ddb_error_maybe_applied(&err, 1));
+
+    ddb_error_clear(&err);
+    ddb_error_from_response(&err, 503, aws503, strlen(aws503));
+    ck_assert(!ddb_error_maybe_applied(&err, 1));
+
+    ddb_error_clear(&err);
+    ddb_error_from_response(&err, 502, html, strlen(html));
+    ck_assert_int_eq(err.status, DDB_ERR_SERVICE);
+    ck_assert(ddb_error_maybe_applied(&err, 1));
+    ddb_error_clear(&err);
+    ddb_error_from_response(&err, 504, "", 0);
+    ck_assert(ddb_error_maybe_applied(&err, 1));
+
+    /* Throttling and every 4xx: the service said no. */
+    ddb_error_clear(&err);
+    ddb_error_from_response(&err, 429, "", 0);
+    ck_assert_int_eq(err.status, DDB_ERR_THROTTLED);
+    ck_assert(!ddb_error_maybe_applied(&err, 1));
+    ddb_error_clear(&err);
+    ddb_error_from_response(&err, 400, html, strlen(html));
+    ck_assert(!ddb_error_maybe_applied(&err, 1));
+}
+END_TEST
+
 static Suite *
 ddb_error_suite(void)
 {
@@ -483,6 +544,8 @@ ddb_error_suite(void)
     tcase_add_test(tc2, test_clear);
     tcase_add_test(tc2, test_names);
     tcase_add_test(tc2, test_retryable_by_status);
+    tcase_add_test(tc2, test_maybe_applied_by_status);
+    tcase_add_test(tc2, test_maybe_applied_5xx);
     suite_add_tcase(s, tc2);
     return s;
 }

@@ -180,6 +180,67 @@ START_TEST(test_seeding)
 }
 END_TEST
 
+static json_object *
+parse(const char *text)
+{
+    json_object *o = json_tokener_parse(text);
+
+    ck_assert_msg(o != NULL, "bad JSON in the test: %s", text);
+    return o;
+}
+
+/* Which operations may be sent again after an attempt that may have been applied. */
+START_TEST(test_repeatable_operations)
+{
+    static const struct {
+        const char *op;
+        const char *request; /* NULL: none */
+        int want;
+    } cases[] = {
+        {"GetItem", "{\"TableName\":\"t\",\"Key\":{\"id\":{\"S\":\"a\"}}}", 1},
+        {"Query", NULL, 1},
+        {"Scan", "{}", 1},
+        {"DescribeTable", "{\"TableName\":\"t\"}", 1},
+        {"BatchGetItem", "{}", 1},
+        {"ListTables", "{}", 1},
+        {"CreateTable", "{}", 1},
+        /* Writes: a repeat may apply them twice or fail their condition. */
+        {"PutItem", "{\"TableName\":\"t\",\"Item\":{\"id\":{\"S\":\"a\"}}}", 0},
+        {"PutItem", NULL, 0},
+        {"UpdateItem", "{\"UpdateExpression\":\"SET v = v + :one\"}", 0},
+        {"DeleteItem", "{\"ConditionExpression\":\"attribute_exists(id)\"}", 0},
+        {"DeleteItem", "{\"Expected\":{}}", 0},
+        {"DeleteItem", "{\"ReturnValues\":\"ALL_OLD\"}", 0},
+        {"DeleteTable", "{}", 0},
+        {"TransactWriteItems", "{}", 0},
+        {"NoSuchOperation", "{}", 0},
+        {NULL, "{}", 0},
+        /* Deletes that only ask for the item to be gone. */
+        {"DeleteItem", "{\"TableName\":\"t\",\"Key\":{\"id\":{\"S\":\"a\"}}}", 1},
+        {"DeleteItem", "{\"ReturnValues\":\"NONE\"}", 1},
+        {"BatchWriteItem",
+         "{\"RequestItems\":{\"t\":[{\"DeleteRequest\":{\"Key\":{\"id\":{\"S\":\"a\"}}}},"
+         "{\"DeleteRequest\":{\"Key\":{\"id\":{\"S\":\"b\"}}}}]}}",
+         1},
+        {"BatchWriteItem",
+         "{\"RequestItems\":{\"t\":[{\"DeleteRequest\":{\"Key\":{\"id\":{\"S\":\"a\"}}}},"
+         "{\"PutRequest\":{\"Item\":{\"id\":{\"S\":\"b\"}}}}]}}",
+         0},
+        {"BatchWriteItem", "{\"RequestItems\":{\"t\":{}}}", 0},
+        {"BatchWriteItem", "{}", 0},
+        {"BatchWriteItem", NULL, 0},
+    };
+
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        json_object *req = cases[i].request != NULL ? parse(cases[i].request) : NULL;
+        ck_assert_msg(retry_repeatable(cases[i].op, req) == cases[i].want, "%s %s",
+                      cases[i].op != NULL ? cases[i].op : "(null)",
+                      cases[i].request != NULL ? cases[i].request : "(none)");
+        json_object_put(req);
+    }
+}
+END_TEST
+
 static Suite *
 retry_suite(void)
 {
@@ -193,6 +254,7 @@ retry_suite(void)
     tcase_add_test(tc, test_huge_retry_numbers);
     tcase_add_test(tc, test_degenerate_inputs);
     tcase_add_test(tc, test_seeding);
+    tcase_add_test(tc, test_repeatable_operations);
     suite_add_tcase(s, tc);
     return s;
 }
