@@ -262,6 +262,9 @@ conn_open(struct transport *t, struct conn *c, struct ddb_error *err)
     /* Straight to the endpoint: a proxy from the environment must not see our requests, and
      * the metadata service must never be reached through one. */
     SET(CURLOPT_PROXY, "");
+    /* And no list of exceptions to it: curl would read no_proxy from the environment for
+     * every request. */
+    SET(CURLOPT_NOPROXY, "");
     SET(CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_1_1);
     SET(CURLOPT_CONNECTTIMEOUT_MS, t->connect_timeout_ms);
     SET(CURLOPT_MAXAGE_CONN, t->max_idle_s);
