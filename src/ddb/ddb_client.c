@@ -52,9 +52,12 @@ struct ddb_client {
     struct creds_provider *creds;
     struct sigv4_signer *signer; /* scope, signing key and OpenSSL contexts, made once */
     char host_line[sizeof(DDB_HOST_HEADER) + sizeof(((struct endpoint *)0)->host)];
-    /* "X-Amz-Security-Token: ..." of credentials generation token_generation, rebuilt only
-     * when they change; "" when they have no token. Wiped with the client. */
-    char token_line[sizeof(DDB_TOKEN_HEADER) + sizeof(((struct creds *)0)->session_token)];
+    /* "X-Amz-Security-Token: ..." of credentials generation token_generation, in
+     * token_lines[token_cur], built only when they change ("" when they have no token). The
+     * line of the generation before stays as it was: calls of a parallel round signed before a
+     * refresh (which happens in call_sign) still point at it. Wiped with the client. */
+    char token_lines[2][sizeof(DDB_TOKEN_HEADER) + sizeof(((struct creds *)0)->session_token)];
+    int token_cur;
     unsigned long token_generation;
     int token_built;
     struct json_tokener *tok; /* the answers' parser, reset for each */
@@ -138,15 +141,18 @@ token_line_update(struct ddb_client *c, const struct creds *cr, unsigned long ge
 {
     int n;
 
+    char *line;
+
     if (c->token_built && c->token_generation == gen)
         return DDB_OK;
-    explicit_bzero(c->token_line, sizeof(c->token_line));
+    c->token_cur ^= 1; /* the other buffer: it held the generation before the last */
+    line = c->token_lines[c->token_cur];
+    explicit_bzero(line, sizeof(c->token_lines[0]));
     c->token_built = 0;
     if (cr->session_token[0] != '\0') {
-        n = snprintf(c->token_line, sizeof(c->token_line), "%s%s", DDB_TOKEN_HEADER,
-                     cr->session_token);
-        if (n < 0 || (size_t)n >= sizeof(c->token_line)) {
-            explicit_bzero(c->token_line, sizeof(c->token_line));
+        n = snprintf(line, sizeof(c->token_lines[0]), "%s%s", DDB_TOKEN_HEADER, cr->session_token);
+        if (n < 0 || (size_t)n >= sizeof(c->token_lines[0])) {
+            explicit_bzero(line, sizeof(c->token_lines[0]));
             return ddb_error_set(err, DDB_ERR_INVALID, "the session token is too long");
         }
     }
@@ -167,6 +173,7 @@ call_sign(struct ddb_client *c, const char *operation, struct call *call, long t
     struct sigv4_canonical canon;
     struct sigv4_credentials sc;
     const struct creds *cr = NULL;
+    const char *token_line;
     unsigned long gen = 0;
     int has_token;
     size_t nh = 0;
@@ -179,7 +186,8 @@ call_sign(struct ddb_client *c, const char *operation, struct call *call, long t
     st = token_line_update(c, cr, gen, err);
     if (st != DDB_OK)
         goto out;
-    has_token = c->token_line[0] != '\0';
+    token_line = c->token_lines[c->token_cur];
+    has_token = token_line[0] != '\0';
 
     snprintf(s->target, sizeof(s->target), "%s%s%s", DDB_TARGET_HEADER, DDB_TARGET_PREFIX,
              operation);
@@ -192,7 +200,7 @@ call_sign(struct ddb_client *c, const char *operation, struct call *call, long t
     hdrs[nh++] = (struct sigv4_header){"x-amz-date", s->date + sizeof(DDB_DATE_HEADER) - 1};
     if (has_token)
         hdrs[nh++] = (struct sigv4_header){"x-amz-security-token",
-                                           c->token_line + sizeof(DDB_TOKEN_HEADER) - 1};
+                                           token_line + sizeof(DDB_TOKEN_HEADER) - 1};
     hdrs[nh++] = (struct sigv4_header){"x-amz-target", s->target + sizeof(DDB_TARGET_HEADER) - 1};
     canon = (struct sigv4_canonical){"POST",
                                      "/",
@@ -219,7 +227,7 @@ call_sign(struct ddb_client *c, const char *operation, struct call *call, long t
     s->lines[s->nlines++] = s->target;
     s->lines[s->nlines++] = s->date;
     if (has_token)
-        s->lines[s->nlines++] = c->token_line;
+        s->lines[s->nlines++] = token_line;
     s->lines[s->nlines++] = s->authz;
     s->req.slot = TRANSPORT_SLOT_DDB;
     s->req.method = "POST";
