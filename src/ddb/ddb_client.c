@@ -139,9 +139,8 @@ static ddb_status
 token_line_update(struct ddb_client *c, const struct creds *cr, unsigned long gen,
                   struct ddb_error *err)
 {
-    int n;
-
     char *line;
+    int n;
 
     if (c->token_built && c->token_generation == gen)
         return DDB_OK;
