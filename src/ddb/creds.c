@@ -37,6 +37,9 @@ struct creds_provider {
     int have;            /* a source was found and cur holds its credentials */
     int from_imds;       /* cur came from the metadata service and expires */
     time_t next_refresh; /* when to ask the metadata service again */
+    /* Changes whenever cur does (a refresh, a wipe): users keep what they derive from the
+     * credentials (a signing key, a header line) until it changes, and never compare secrets. */
+    unsigned long generation;
 };
 
 /* What the shared file had for the profile, when it had no credentials to give. */
@@ -725,19 +728,18 @@ retry_delay(time_t remaining)
     return d;
 }
 
-/* Metadata credentials: cached until refresh_margin_s before Expiration, then fetched anew. */
+/* Metadata credentials into p->cur: kept until refresh_margin_s before Expiration, then
+ * fetched anew. */
 static ddb_status
-imds_get(struct creds_provider *p, struct creds *out, struct ddb_error *err)
+imds_get(struct creds_provider *p, struct ddb_error *err)
 {
     struct creds fresh;
     time_t now = time(NULL);
     ddb_status st;
 
-    memset(&fresh, 0, sizeof(fresh));
-    if (p->have && now < p->next_refresh) {
-        *out = p->cur;
+    if (p->have && now < p->next_refresh)
         return DDB_OK;
-    }
+    memset(&fresh, 0, sizeof(fresh));
     st = imds_fetch(p, &fresh, err);
     if (st == DDB_OK && fresh.expiration <= now)
         st = ddb_error_set(err, DDB_ERR_CREDENTIALS,
@@ -747,10 +749,10 @@ imds_get(struct creds_provider *p, struct creds *out, struct ddb_error *err)
         p->cur = fresh;
         p->have = 1;
         p->from_imds = 1;
+        p->generation++;
         p->next_refresh = fresh.expiration - p->refresh_margin_s;
         if (p->next_refresh <= now)
             p->next_refresh = now + retry_delay(fresh.expiration - now);
-        *out = p->cur;
         goto done;
     }
     if (p->have && now < p->cur.expiration) {
@@ -759,7 +761,6 @@ imds_get(struct creds_provider *p, struct creds *out, struct ddb_error *err)
         p->next_refresh = now + retry_delay(p->cur.expiration - now);
         if (err != NULL)
             ddb_error_clear(err);
-        *out = p->cur;
         st = DDB_OK;
         goto done;
     }
@@ -767,6 +768,7 @@ imds_get(struct creds_provider *p, struct creds *out, struct ddb_error *err)
         creds_wipe(&p->cur);
         p->have = 0;
         p->from_imds = 0;
+        p->generation++;
     }
 done:
     creds_wipe(&fresh);
@@ -798,8 +800,10 @@ creds_provider_new(const struct creds_options *opts, struct transport *t,
     return DDB_OK;
 }
 
-ddb_status
-creds_provider_get(struct creds_provider *p, struct creds *out, struct ddb_error *err)
+/* Makes p->cur current: the chain walked on first use, metadata credentials refreshed when
+ * due. */
+static ddb_status
+provider_refresh(struct creds_provider *p, struct ddb_error *err)
 {
     struct creds c;
     char file_why[384] = "";
@@ -807,18 +811,14 @@ creds_provider_get(struct creds_provider *p, struct creds *out, struct ddb_error
     int found = 0;
     ddb_status st;
 
-    if (p == NULL || out == NULL)
-        return ddb_error_set(err, DDB_ERR_INVALID, "creds_provider_get: NULL argument");
     if (err != NULL)
         err->http_status = 0; /* set below only when the metadata service answered */
     /* Keys from the environment or a file do not change while we run (a worker is replaced
      * after max_requests anyway): read once, then served from memory. */
-    if (p->have && !p->from_imds) {
-        *out = p->cur;
+    if (p->have && !p->from_imds)
         return DDB_OK;
-    }
     if (p->have)
-        return imds_get(p, out, err);
+        return imds_get(p, err);
 
     memset(&c, 0, sizeof(c));
     st = env_read(&c, &found, err);
@@ -831,7 +831,7 @@ creds_provider_get(struct creds_provider *p, struct creds *out, struct ddb_error
         p->cur = c;
         p->have = 1;
         p->from_imds = 0;
-        *out = p->cur;
+        p->generation++;
         goto done;
     }
     if (imds_disabled()) {
@@ -841,7 +841,7 @@ creds_provider_get(struct creds_provider *p, struct creds *out, struct ddb_error
                            file_why);
         goto done;
     }
-    st = imds_get(p, out, err);
+    st = imds_get(p, err);
     if (st == DDB_ERR_CREDENTIALS && err != NULL) {
         int http_status = err->http_status;
         snprintf(imds_why, sizeof(imds_why), "%s", err->message);
@@ -851,6 +851,35 @@ creds_provider_get(struct creds_provider *p, struct creds *out, struct ddb_error
     }
 done:
     creds_wipe(&c);
+    return st;
+}
+
+ddb_status
+creds_provider_get(struct creds_provider *p, struct creds *out, struct ddb_error *err)
+{
+    ddb_status st;
+
+    if (p == NULL || out == NULL)
+        return ddb_error_set(err, DDB_ERR_INVALID, "creds_provider_get: NULL argument");
+    st = provider_refresh(p, err);
+    if (st == DDB_OK)
+        *out = p->cur;
+    return st;
+}
+
+ddb_status
+creds_provider_current(struct creds_provider *p, const struct creds **out,
+                       unsigned long *generation, struct ddb_error *err)
+{
+    ddb_status st;
+
+    if (p == NULL || out == NULL || generation == NULL)
+        return ddb_error_set(err, DDB_ERR_INVALID, "creds_provider_current: NULL argument");
+    *out = NULL;
+    st = provider_refresh(p, err);
+    if (st == DDB_OK)
+        *out = &p->cur;
+    *generation = p->generation;
     return st;
 }
 

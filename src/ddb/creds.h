@@ -35,6 +35,13 @@ ddb_status creds_provider_new(const struct creds_options *opts, struct transport
  * their Expiration. Copies them into out. DDB_ERR_CREDENTIALS when none are found. */
 ddb_status creds_provider_get(struct creds_provider *p, struct creds *out, struct ddb_error *err);
 
+/* As creds_provider_get, without the copy: *out points at the provider's own credentials,
+ * valid until the next call into the provider (a refresh rewrites them in place), and
+ * *generation changes whenever they do, so what is derived from them (a signing key, a header
+ * line) is kept while it stays the same. */
+ddb_status creds_provider_current(struct creds_provider *p, const struct creds **out,
+                                  unsigned long *generation, struct ddb_error *err);
+
 /* Frees the provider and wipes the credentials it held. NULL is allowed. */
 void creds_provider_free(struct creds_provider *p);
 

@@ -19,7 +19,6 @@
 
 #include <ctype.h>
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,6 +40,18 @@
 #define DDB_MAX_OPERATION 64
 /* Host, Content-Type, X-Amz-Target, X-Amz-Date, X-Amz-Security-Token, Authorization. */
 #define DDB_MAX_HEADERS 6
+#define DDB_HOST_HEADER "Host: "
+#define DDB_TARGET_HEADER "X-Amz-Target: "
+#define DDB_DATE_HEADER "X-Amz-Date: "
+#define DDB_TOKEN_HEADER "X-Amz-Security-Token: "
+#define DDB_AUTHZ_HEADER "Authorization: "
+#define DDB_CONTENT_TYPE_LINE "Content-Type: " DDB_CONTENT_TYPE
+/* The signed headers, sorted, as signed (the lines above are sent in their own order). */
+#define DDB_SIGNED_HEADERS "content-type;host;x-amz-date;x-amz-target"
+#define DDB_SIGNED_HEADERS_TOKEN "content-type;host;x-amz-date;x-amz-security-token;x-amz-target"
+/* "AWS4-HMAC-SHA256 Credential=" key id (< 128) "/" scope (< 150) ", SignedHeaders=" list
+ * (< 70) ", Signature=" 64 hex digits. */
+#define DDB_MAX_AUTHZ 512
 
 struct ddb_client {
     struct endpoint ep;
@@ -49,16 +60,30 @@ struct ddb_client {
     struct retry_policy retry;
     struct transport *transport;
     struct creds_provider *creds;
-    struct sigv4_key_cache key_cache;
+    struct sigv4_signer *signer; /* scope, signing key and OpenSSL contexts, made once */
+    char host_line[sizeof(DDB_HOST_HEADER) + sizeof(((struct endpoint *)0)->host)];
+    /* "X-Amz-Security-Token: ..." of credentials generation token_generation, in
+     * token_lines[token_cur], built only when they change ("" when they have no token). The
+     * line of the generation before stays as it was: calls of a parallel round signed before a
+     * refresh (which happens in call_sign) still point at it. Wiped with the client. */
+    char token_lines[2][sizeof(DDB_TOKEN_HEADER) + sizeof(((struct creds *)0)->session_token)];
+    int token_cur;
+    unsigned long token_generation;
+    int token_built;
+    struct json_tokener *tok; /* the answers' parser, reset for each */
     uint64_t rnd;
     struct ddb_stats stats;
     uint64_t request_deadline_ms; /* CLOCK_MONOTONIC ms the request must end by; 0: none */
 };
 
-/* One attempt of one call, signed and ready to send. The lines are malloc'd. */
+/* One attempt of one call, signed and ready to send. The lines point into it and into the
+ * client (the constant lines and the token's), so nothing is allocated per attempt. */
 struct signed_req {
-    char *lines[DDB_MAX_HEADERS];
+    const char *lines[DDB_MAX_HEADERS];
     size_t nlines;
+    char target[sizeof(DDB_TARGET_HEADER DDB_TARGET_PREFIX) + DDB_MAX_OPERATION];
+    char date[sizeof(DDB_DATE_HEADER) + 16];
+    char authz[sizeof(DDB_AUTHZ_HEADER) + DDB_MAX_AUTHZ];
     struct transport_request req;
 };
 
@@ -99,39 +124,12 @@ sleep_ms(long ms)
         ts = rem;
 }
 
-static char *line_fmt(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-/* A malloc'd formatted string, or NULL. */
-static char *
-line_fmt(const char *fmt, ...)
-{
-    va_list ap;
-    int n;
-    char *s;
-
-    va_start(ap, fmt);
-    n = vsnprintf(NULL, 0, fmt, ap);
-    va_end(ap);
-    if (n < 0)
-        return NULL;
-    s = malloc((size_t)n + 1);
-    if (s == NULL)
-        return NULL;
-    va_start(ap, fmt);
-    vsnprintf(s, (size_t)n + 1, fmt, ap);
-    va_end(ap);
-    return s;
-}
-
-/* Frees the lines, wiping them first: one may carry the session token. */
+/* Forgets an attempt's lines: none is owned, and the token's line belongs to the client. */
 static void
 signed_req_free(struct signed_req *s)
 {
-    for (size_t i = 0; i < s->nlines; i++) {
-        explicit_bzero(s->lines[i], strlen(s->lines[i]));
-        free(s->lines[i]);
-    }
-    memset(s, 0, sizeof(*s));
+    s->nlines = 0;
+    memset(&s->req, 0, sizeof(s->req));
 }
 
 static ddb_status
@@ -149,59 +147,104 @@ sigv4_to_ddb(sigv4_status s, struct ddb_error *err)
     }
 }
 
-/* Builds and signs one attempt with the current credentials and time. */
+/* The token's header line for the credentials of generation gen, built when they change. */
+static ddb_status
+token_line_update(struct ddb_client *c, const struct creds *cr, unsigned long gen,
+                  struct ddb_error *err)
+{
+    char *line;
+    int n;
+
+    if (c->token_built && c->token_generation == gen)
+        return DDB_OK;
+    c->token_cur ^= 1; /* the other buffer: it held the generation before the last */
+    line = c->token_lines[c->token_cur];
+    explicit_bzero(line, sizeof(c->token_lines[0]));
+    c->token_built = 0;
+    if (cr->session_token[0] != '\0') {
+        n = snprintf(line, sizeof(c->token_lines[0]), "%s%s", DDB_TOKEN_HEADER, cr->session_token);
+        if (n < 0 || (size_t)n >= sizeof(c->token_lines[0])) {
+            explicit_bzero(line, sizeof(c->token_lines[0]));
+            return ddb_error_set(err, DDB_ERR_INVALID, "the session token is too long");
+        }
+    }
+    c->token_generation = gen;
+    c->token_built = 1;
+    return DDB_OK;
+}
+
+/* Builds and signs one attempt with the current credentials (used in place) and time. The
+ * constant lines were made with the client; only the target, date and signature are
+ * written here. */
 static ddb_status
 call_sign(struct ddb_client *c, const char *operation, struct call *call, long timeout_ms,
           struct ddb_error *err)
 {
     struct signed_req *s = &call->sreq;
     struct sigv4_header hdrs[DDB_MAX_HEADERS - 1];
-    struct sigv4_request sreq;
+    struct sigv4_canonical canon;
     struct sigv4_credentials sc;
-    struct sigv4_result res;
-    struct creds cr;
-    char target[sizeof(DDB_TARGET_PREFIX) + DDB_MAX_OPERATION];
-    char date[17];
+    const struct creds *cr = NULL;
+    const char *token_line;
+    unsigned long gen = 0;
+    int has_token;
     size_t nh = 0;
     ddb_status st;
 
     signed_req_free(s);
-    memset(&res, 0, sizeof(res));
-    memset(&cr, 0, sizeof(cr));
-    st = creds_provider_get(c->creds, &cr, err);
+    st = creds_provider_current(c->creds, &cr, &gen, err);
     if (st != DDB_OK)
         goto out;
+    st = token_line_update(c, cr, gen, err);
+    if (st != DDB_OK)
+        goto out;
+    token_line = c->token_lines[c->token_cur];
+    has_token = token_line[0] != '\0';
 
-    snprintf(target, sizeof(target), "%s%s", DDB_TARGET_PREFIX, operation);
-    sigv4_format_date(time(NULL), date);
-    hdrs[nh++] = (struct sigv4_header){"Host", c->ep.host};
-    hdrs[nh++] = (struct sigv4_header){"Content-Type", DDB_CONTENT_TYPE};
-    hdrs[nh++] = (struct sigv4_header){"X-Amz-Target", target};
-    hdrs[nh++] = (struct sigv4_header){"X-Amz-Date", date};
-    if (cr.session_token[0] != '\0')
-        hdrs[nh++] = (struct sigv4_header){"X-Amz-Security-Token", cr.session_token};
+    snprintf(s->target, sizeof(s->target), "%s%s%s", DDB_TARGET_HEADER, DDB_TARGET_PREFIX,
+             operation);
+    memcpy(s->date, DDB_DATE_HEADER, sizeof(DDB_DATE_HEADER) - 1);
+    sigv4_format_date(time(NULL), s->date + sizeof(DDB_DATE_HEADER) - 1);
 
-    sreq = (struct sigv4_request){"POST", "/", NULL, hdrs, nh, call->body, call->body_len};
-    sc = (struct sigv4_credentials){cr.access_key_id, cr.secret_access_key,
-                                    cr.session_token[0] != '\0' ? cr.session_token : NULL};
-    st = sigv4_to_ddb(sigv4_sign(&sreq, &sc, c->ep.region, DDB_SERVICE, date, &c->key_cache, &res),
+    /* In canonical order: lower-case names, sorted. */
+    hdrs[nh++] = (struct sigv4_header){"content-type", DDB_CONTENT_TYPE};
+    hdrs[nh++] = (struct sigv4_header){"host", c->ep.host};
+    hdrs[nh++] = (struct sigv4_header){"x-amz-date", s->date + sizeof(DDB_DATE_HEADER) - 1};
+    if (has_token)
+        hdrs[nh++] = (struct sigv4_header){"x-amz-security-token",
+                                           token_line + sizeof(DDB_TOKEN_HEADER) - 1};
+    hdrs[nh++] = (struct sigv4_header){"x-amz-target", s->target + sizeof(DDB_TARGET_HEADER) - 1};
+    canon = (struct sigv4_canonical){"POST",
+                                     "/",
+                                     hdrs,
+                                     nh,
+                                     has_token ? DDB_SIGNED_HEADERS_TOKEN : DDB_SIGNED_HEADERS,
+                                     call->body,
+                                     call->body_len};
+    sc = (struct sigv4_credentials){cr->access_key_id, cr->secret_access_key,
+                                    has_token ? cr->session_token : NULL};
+    memcpy(s->authz, DDB_AUTHZ_HEADER, sizeof(DDB_AUTHZ_HEADER) - 1);
+    st = sigv4_to_ddb(sigv4_signer_sign(c->signer, &canon, &sc, gen,
+                                        s->date + sizeof(DDB_DATE_HEADER) - 1,
+                                        s->authz + sizeof(DDB_AUTHZ_HEADER) - 1,
+                                        sizeof(s->authz) - (sizeof(DDB_AUTHZ_HEADER) - 1)),
                       err);
     if (st != DDB_OK)
         goto out;
 
-    for (size_t i = 0; i <= nh; i++) {
-        char *line = i < nh ? line_fmt("%s: %s", hdrs[i].name, hdrs[i].value)
-                            : line_fmt("Authorization: %s", res.authorization);
-        if (line == NULL) {
-            st = ddb_error_set(err, DDB_ERR_NOMEM, "out of memory for request headers");
-            goto out;
-        }
-        s->lines[s->nlines++] = line;
-    }
+    /* Sent in this order, as before: Host, Content-Type, X-Amz-Target, X-Amz-Date, the token,
+     * Authorization. */
+    s->lines[s->nlines++] = c->host_line;
+    s->lines[s->nlines++] = DDB_CONTENT_TYPE_LINE;
+    s->lines[s->nlines++] = s->target;
+    s->lines[s->nlines++] = s->date;
+    if (has_token)
+        s->lines[s->nlines++] = token_line;
+    s->lines[s->nlines++] = s->authz;
     s->req.slot = TRANSPORT_SLOT_DDB;
     s->req.method = "POST";
     s->req.url = c->url;
-    s->req.headers = (const char *const *)s->lines;
+    s->req.headers = s->lines;
     s->req.nheaders = s->nlines;
     s->req.body = call->body;
     s->req.body_len = call->body_len;
@@ -210,16 +253,15 @@ call_sign(struct ddb_client *c, const char *operation, struct call *call, long t
 out:
     if (st != DDB_OK)
         signed_req_free(s);
-    sigv4_result_free(&res);
-    creds_wipe(&cr);
     return st;
 }
 
 /* The body of a 2xx, parsed strictly: one JSON object and nothing after it. */
 static ddb_status
-parse_body(const char *body, size_t len, json_object **out, struct ddb_error *err)
+parse_body(struct ddb_client *c, const char *body, size_t len, json_object **out,
+           struct ddb_error *err)
 {
-    struct json_tokener *tok = NULL;
+    struct json_tokener *tok = c->tok;
     json_object *obj = NULL;
     ddb_status st = DDB_OK;
     size_t end;
@@ -230,12 +272,8 @@ parse_body(const char *body, size_t len, json_object **out, struct ddb_error *er
                            len == 0 ? "empty" : "too large");
         goto out;
     }
-    tok = json_tokener_new_ex(DDB_JSON_DEPTH);
-    if (tok == NULL) {
-        st = ddb_error_set(err, DDB_ERR_NOMEM, "out of memory for the JSON parser");
-        goto out;
-    }
-    json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
+    /* The client's parser, made once; reset, it keeps its flags and its stack. */
+    json_tokener_reset(tok);
     obj = json_tokener_parse_ex(tok, body, (int)len);
     if (obj == NULL || json_tokener_get_error(tok) != json_tokener_success) {
         st = ddb_error_set(err, DDB_ERR_BAD_RESPONSE, "the answer is not valid JSON: %s",
@@ -253,8 +291,6 @@ parse_body(const char *body, size_t len, json_object **out, struct ddb_error *er
     obj = NULL;
 out:
     json_object_put(obj);
-    if (tok != NULL)
-        json_tokener_free(tok);
     return st;
 }
 
@@ -280,7 +316,7 @@ call_outcome(struct ddb_client *c, struct call *call, ddb_status tst,
     c->stats.attempts++;
     if (tst == DDB_OK) {
         if (resp->status >= 200 && resp->status <= 299) {
-            st = parse_body(resp->body, resp->body_len, &call->response, err);
+            st = parse_body(c, resp->body, resp->body_len, &call->response, err);
             if (st != DDB_OK)
                 err->http_status = (int)resp->status;
         } else {
@@ -301,7 +337,7 @@ call_outcome(struct ddb_client *c, struct call *call, ddb_status tst,
             struct ddb_error perr;
 
             json_object_put(call->failure_body);
-            if (parse_body(resp->body, resp->body_len, &call->failure_body, &perr) != DDB_OK)
+            if (parse_body(c, resp->body, resp->body_len, &call->failure_body, &perr) != DDB_OK)
                 call->failure_body = NULL;
         }
     }
@@ -647,6 +683,16 @@ ddb_client_new(const struct ddb_options *opts, struct ddb_client **out, struct d
     if (st != DDB_OK)
         goto out;
     snprintf(c->url, sizeof(c->url), "%s/", c->ep.url);
+    snprintf(c->host_line, sizeof(c->host_line), "%s%s", DDB_HOST_HEADER, c->ep.host);
+    st = sigv4_to_ddb(sigv4_signer_new(c->ep.region, DDB_SERVICE, &c->signer), err);
+    if (st != DDB_OK)
+        goto out;
+    c->tok = json_tokener_new_ex(DDB_JSON_DEPTH);
+    if (c->tok == NULL) {
+        st = ddb_error_set(err, DDB_ERR_NOMEM, "out of memory for the JSON parser");
+        goto out;
+    }
+    json_tokener_set_flags(c->tok, JSON_TOKENER_STRICT);
 
     ca_file = opts != NULL ? opts->ca_file : NULL;
     if (ca_file == NULL || ca_file[0] == '\0')
@@ -675,7 +721,10 @@ ddb_client_free(struct ddb_client *c)
         return;
     creds_provider_free(c->creds);
     transport_free(c->transport);
-    /* The cached signing key is derived from the secret. */
+    sigv4_signer_free(c->signer); /* wipes the signing key */
+    if (c->tok != NULL)
+        json_tokener_free(c->tok);
+    /* The token's line is a copy of a secret. */
     explicit_bzero(c, sizeof(*c));
     free(c);
 }

@@ -23,7 +23,8 @@ ops_add(json_object *obj, const char *key, json_object *val, struct ddb_error *e
 {
     if (val == NULL)
         return ddb_error_set(err, DDB_ERR_NOMEM, "out of memory building %s", key);
-    if (json_object_object_add(obj, key, val) != 0) {
+    /* Every key here is a literal ("TableName", "Key", ...): json-c need not copy it. */
+    if (json_object_object_add_ex(obj, key, val, JSON_C_OBJECT_ADD_CONSTANT_KEY) != 0) {
         json_object_put(val);
         return ddb_error_set(err, DDB_ERR_NOMEM, "out of memory building %s", key);
     }

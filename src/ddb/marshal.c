@@ -73,17 +73,18 @@ static ddb_status to_av(json_object *plain, int depth, struct attr_path *p, json
 static ddb_status from_av(json_object *av, int depth, struct attr_path *p, json_object **plain,
                           size_t *size, struct ddb_error *err);
 
+/* Appends ".key" (or "key" first), cut at the end of the buffer. Copied by hand: it runs for
+ * every attribute of every item, and only matters when something fails. */
 static size_t
 path_push_key(struct attr_path *p, const char *key)
 {
     size_t mark = p->len;
-    size_t room = sizeof(p->buf) - p->len;
-    int n = snprintf(p->buf + p->len, room, "%s%s", p->len > 0 ? "." : "", key);
 
-    if (n < 0)
-        p->buf[mark] = '\0';
-    else
-        p->len = (size_t)n >= room ? sizeof(p->buf) - 1 : p->len + (size_t)n;
+    if (p->len > 0 && p->len + 1 < sizeof(p->buf))
+        p->buf[p->len++] = '.';
+    for (; *key != '\0' && p->len + 1 < sizeof(p->buf); key++)
+        p->buf[p->len++] = *key;
+    p->buf[p->len] = '\0';
     return mark;
 }
 
@@ -1014,8 +1015,9 @@ from_av(json_object *av, int depth, struct attr_path *p, json_object **plain, si
             if (!utf8_valid((const unsigned char *)text, len))
                 return fail(err, DDB_ERR_INVALID, p, "string is not valid UTF-8");
             sz = len;
-            if (plain != NULL && (out = new_string(text, len)) == NULL)
-                return nomem(err, p);
+            /* The same string object, shared: nothing changes a string once made. */
+            if (plain != NULL)
+                out = json_object_get(v);
         } else if (type[0] == 'N') {
             c = number_parse(text, len, &num);
             if (c != NUM_OK)
@@ -1314,6 +1316,63 @@ marshal_item_from_av(json_object *item, json_object **out, struct ddb_error *err
     if (!json_object_is_type(item, json_type_object))
         return fail(err, DDB_ERR_INVALID, NULL, "an item must be a JSON object");
     return map_from_av(item, 1, 0, &p, out, NULL, err);
+}
+
+ddb_status
+marshal_item_pick_from_av(json_object *item, const char *const *names, size_t n, json_object **out,
+                          struct ddb_error *err)
+{
+    struct attr_path p = {"", 0};
+    json_object *obj = NULL, *av, *v;
+    ddb_status st = DDB_OK;
+    size_t mark, i;
+
+    if (out == NULL || (n > 0 && names == NULL))
+        return fail(err, DDB_ERR_INVALID, NULL, "marshal_item_pick_from_av: no output or names");
+    *out = NULL;
+    if (!json_object_is_type(item, json_type_object))
+        return fail(err, DDB_ERR_INVALID, NULL, "an item must be a JSON object");
+    obj = json_object_new_object();
+    if (obj == NULL)
+        return nomem(err, NULL);
+    for (i = 0; i < n; i++) {
+        if (!json_object_object_get_ex(item, names[i], &av))
+            continue;
+        v = NULL;
+        mark = path_push_key(&p, names[i]);
+        st = from_av(av, 1, &p, &v, NULL, err);
+        path_pop(&p, mark);
+        if (st != DDB_OK)
+            goto out;
+        if (json_object_object_add_ex(obj, names[i], v, JSON_C_OBJECT_ADD_CONSTANT_KEY) != 0) {
+            json_object_put(v);
+            st = nomem(err, NULL);
+            goto out;
+        }
+    }
+    /* The members left out are checked all the same, as marshal_item_from_av checks them. */
+    if ((size_t)json_object_object_length(item) > (size_t)json_object_object_length(obj)) {
+        json_object_object_foreach(item, key, val)
+        {
+            for (i = 0; i < n && strcmp(key, names[i]) != 0; i++)
+                ;
+            if (i < n)
+                continue;
+            mark = path_push_key(&p, key);
+            if (!utf8_valid((const unsigned char *)key, strlen(key)))
+                st = fail(err, DDB_ERR_INVALID, &p, "attribute name is not valid UTF-8");
+            else
+                st = from_av(val, 1, &p, NULL, NULL, err);
+            path_pop(&p, mark);
+            if (st != DDB_OK)
+                goto out;
+        }
+    }
+    *out = obj;
+    obj = NULL;
+out:
+    json_object_put(obj);
+    return st;
 }
 
 int

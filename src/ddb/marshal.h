@@ -35,6 +35,13 @@ ddb_status marshal_from_av(json_object *av, json_object **out, struct ddb_error 
 /* An item back to a plain object. *out is a new reference. */
 ddb_status marshal_item_from_av(json_object *item, json_object **out, struct ddb_error *err);
 
+/* As marshal_item_from_av, into a plain object of only the named members, in the order of
+ * names (a missing one is left out): one tree, and no copy of a name or a string. Every
+ * member is checked all the same. The names are not copied: they must outlive *out (give
+ * static strings). */
+ddb_status marshal_item_pick_from_av(json_object *item, const char *const *names, size_t n,
+                                     json_object **out, struct ddb_error *err);
+
 /* Whether s is a number DynamoDB accepts: decimal, optional sign and exponent, at most 38
  * significant digits, magnitude within 1E-130 .. 9.99..E+125, no NaN or Infinity. */
 int marshal_number_valid(const char *s);

@@ -63,6 +63,42 @@ sigv4_status sigv4_sign(const struct sigv4_request *req, const struct sigv4_cred
                         const char *region, const char *service, const char *amz_date,
                         struct sigv4_key_cache *cache, struct sigv4_result *out);
 
+/* A request whose canonical form the caller has built: uri already canonical ("/"), no query,
+ * headers with lower-case names, sorted by name, each name once, and signed_headers those
+ * names joined by ';'. Values are folded as sigv4_sign folds them. Signing one gives exactly
+ * what sigv4_sign gives for the same request. */
+struct sigv4_canonical {
+    const char *method;
+    const char *uri;
+    const struct sigv4_header *headers;
+    size_t nheaders;
+    const char *signed_headers;
+    const void *body;
+    size_t body_len;
+};
+
+/* Signs the requests of one region and service with what is the same for each computed once:
+ * OpenSSL's digest and MAC (fetched once, their contexts reused), the credential scope and the
+ * signing key of a day and a generation of credentials. Wiped when freed. */
+struct sigv4_signer;
+
+/* A signer for region and service; SIGV4_ERR_INVALID if either cannot be in a scope. */
+sigv4_status sigv4_signer_new(const char *region, const char *service, struct sigv4_signer **out);
+
+/* Writes the Authorization value for req at amz_date (equal to its x-amz-date header) into
+ * authz (authz_len bytes; SIGV4_ERR_INVALID if it does not fit). generation stands for the
+ * credentials: the key is derived again when it or the day changes, so the caller must change
+ * it whenever the secret changes. */
+sigv4_status sigv4_signer_sign(struct sigv4_signer *s, const struct sigv4_canonical *req,
+                               const struct sigv4_credentials *creds, unsigned long generation,
+                               const char *amz_date, char *authz, size_t authz_len);
+
+/* How many signing keys the signer has derived (for tests: once per day and generation). */
+unsigned long sigv4_signer_derivations(const struct sigv4_signer *s);
+
+/* Frees the signer, wiping its key. NULL is allowed. */
+void sigv4_signer_free(struct sigv4_signer *s);
+
 /* Frees the strings of a result and zeroes it. */
 void sigv4_result_free(struct sigv4_result *res);
 

@@ -14,7 +14,6 @@
 #include <unistd.h>
 
 #include <curl/curl.h>
-#include <openssl/crypto.h>
 #include <zlib.h>
 
 /* A broken or hostile server must not make a worker allocate without bound. BatchGetItem
@@ -24,6 +23,8 @@
 #define TRANSPORT_DEFAULT_MAX_IDLE_S 4L
 #define TRANSPORT_DEFAULT_PARALLEL 4
 #define TRANSPORT_MAX_PARALLEL 64
+/* A request's own lines plus the removals of curl's defaults (Expect, Accept, Content-Type). */
+#define TRANSPORT_MAX_HEADERS 32
 
 /* What one response leaves behind while curl receives it. */
 struct sink {
@@ -44,14 +45,23 @@ struct upload {
     size_t pos;
 };
 
-/* One pooled easy handle with what must outlive a setopt: the error buffer and headers. */
+/* One pooled easy handle with what must outlive a setopt: the error buffer and headers.
+ * The options that never change are set once, when the handle is made; a request sets only
+ * its own (URL when it differs, method, body, timeout, header list). */
 struct conn {
     CURL *easy;
-    struct curl_slist *headers;
+    /* The header list curl reads during a transfer: nodes of our own pointing at the
+     * caller's lines (curl_slist is a public struct, and curl only reads a list it is given),
+     * so a request copies and allocates nothing for its headers. */
+    struct curl_slist nodes[TRANSPORT_MAX_HEADERS];
+    char *url;  /* the URL set on the handle (curl copies it; compared to skip a copy) */
+    int method; /* the method set: CONN_NONE, CONN_GET, CONN_POST or CONN_CUSTOM */
     char errbuf[CURL_ERROR_SIZE];
     struct sink sink;
     struct upload upload;
 };
+
+enum { CONN_NONE, CONN_GET, CONN_POST, CONN_CUSTOM };
 
 struct transport {
     pid_t owner;
@@ -64,22 +74,25 @@ struct transport {
     CURLM *multi;
 };
 
-/* Header lines carry the session token and the metadata token: wipe them before freeing. */
-static void
-headers_free(struct curl_slist *list)
-{
-    for (struct curl_slist *l = list; l != NULL; l = l->next)
-        OPENSSL_cleanse(l->data, strlen(l->data));
-    curl_slist_free_all(list);
-}
-
 static pthread_once_t global_once = PTHREAD_ONCE_INIT;
 static CURLcode global_result = CURLE_FAILED_INIT;
+/* This process's id, kept so that a request does not ask the kernel for it: set at the first
+ * transport_new and again in the child of every fork (getpid is a system call). */
+static pid_t process_pid;
+
+static void
+on_fork_child(void)
+{
+    process_pid = getpid();
+}
 
 static void
 global_init(void)
 {
     global_result = curl_global_init(CURL_GLOBAL_DEFAULT);
+    process_pid = getpid();
+    if (global_result == CURLE_OK && pthread_atfork(NULL, NULL, on_fork_child) != 0)
+        global_result = CURLE_FAILED_INIT;
 }
 
 static void
@@ -219,86 +232,35 @@ has_header(const struct transport_request *req, const char *name)
     return 0;
 }
 
-/* The header list for one request: the caller's lines as given, then removals of curl's own
- * defaults we do not want (Expect: 100-continue costs a round trip; Accept and the form
- * Content-Type are not ours to send). */
+/* Links the conn's nodes into the header list of one request: the caller's lines as given,
+ * then removals of curl's own defaults we do not want (Expect: 100-continue costs a round
+ * trip; Accept and the form Content-Type are not ours to send). */
 static ddb_status
-build_headers(const struct transport_request *req, struct curl_slist **out, struct ddb_error *err)
+build_headers(struct conn *c, const struct transport_request *req, struct ddb_error *err)
 {
-    struct curl_slist *list = NULL, *next;
-    ddb_status st = DDB_OK;
     const char *extra[3];
-    size_t nextra = 0;
+    size_t nextra = 0, n;
 
     extra[nextra++] = "Expect:";
     if (!has_header(req, "Accept"))
         extra[nextra++] = "Accept:";
     if (!has_header(req, "Content-Type"))
         extra[nextra++] = "Content-Type:";
-
-    for (size_t i = 0; i < req->nheaders + nextra; i++) {
+    n = req->nheaders + nextra;
+    if (n > TRANSPORT_MAX_HEADERS)
+        return ddb_error_set(err, DDB_ERR_INVALID, "transport: more than %d headers",
+                             TRANSPORT_MAX_HEADERS - 3);
+    for (size_t i = 0; i < n; i++) {
         const char *h = i < req->nheaders ? req->headers[i] : extra[i - req->nheaders];
 
         /* A line break in a header would let a value forge headers of its own. */
-        if (h == NULL || strpbrk(h, "\r\n") != NULL) {
-            st = ddb_error_set(err, DDB_ERR_INVALID, "transport: header %zu is malformed", i);
-            goto out;
-        }
-        next = curl_slist_append(list, h);
-        if (next == NULL) {
-            st = ddb_error_set(err, DDB_ERR_NOMEM, "transport: out of memory for headers");
-            goto out;
-        }
-        list = next;
+        if (h == NULL || strpbrk(h, "\r\n") != NULL)
+            return ddb_error_set(err, DDB_ERR_INVALID, "transport: header %zu is malformed", i);
+        c->nodes[i].data = (char *)h; /* read only, by curl, during this request */
+        c->nodes[i].next = i + 1 < n ? &c->nodes[i + 1] : NULL;
     }
-    *out = list;
-    list = NULL;
-out:
-    headers_free(list);
-    return st;
-}
-
-static ddb_status
-conn_open(struct conn *c, struct ddb_error *err)
-{
-    if (c->easy != NULL)
-        return DDB_OK;
-    c->easy = curl_easy_init();
-    if (c->easy == NULL)
-        return ddb_error_set(err, DDB_ERR_NOMEM, "transport: curl_easy_init failed");
     return DDB_OK;
 }
-
-/* Sets every option of one request on a (reset) handle. Reset keeps the live connections,
- * so nothing of the previous request leaks into this one but its kept-alive socket. */
-static ddb_status
-conn_prepare(struct transport *t, struct conn *c, const struct transport_request *req,
-             struct ddb_error *err)
-{
-    CURL *h;
-    CURLcode rc = CURLE_OK;
-    ddb_status st;
-
-    if (req->method == NULL || req->url == NULL || (req->nheaders > 0 && req->headers == NULL))
-        return ddb_error_set(err, DDB_ERR_INVALID, "transport: request without method or URL");
-    if (t->owner != getpid())
-        return ddb_error_set(err, DDB_ERR_TRANSPORT,
-                             "transport: created in process %ld, used in %ld (create it after "
-                             "fork)",
-                             (long)t->owner, (long)getpid());
-    st = conn_open(c, err);
-    if (st != DDB_OK)
-        return st;
-    h = c->easy;
-    curl_easy_reset(h);
-    headers_free(c->headers);
-    c->headers = NULL;
-    sink_reset(&c->sink);
-    c->errbuf[0] = '\0';
-
-    st = build_headers(req, &c->headers, err);
-    if (st != DDB_OK)
-        return st;
 
 #define SET(opt, val)                                                                              \
     do {                                                                                           \
@@ -307,9 +269,21 @@ conn_prepare(struct transport *t, struct conn *c, const struct transport_request
             goto out;                                                                              \
     } while (0)
 
+/* Makes the handle on first use and sets the options every request shares, once. */
+static ddb_status
+conn_open(struct transport *t, struct conn *c, struct ddb_error *err)
+{
+    CURLcode rc = CURLE_OK;
+    CURL *h;
+
+    if (c->easy != NULL)
+        return DDB_OK;
+    h = c->easy = curl_easy_init();
+    if (h == NULL)
+        return ddb_error_set(err, DDB_ERR_NOMEM, "transport: curl_easy_init failed");
+    c->method = CONN_NONE;
     SET(CURLOPT_ERRORBUFFER, c->errbuf);
     SET(CURLOPT_NOSIGNAL, 1L);
-    SET(CURLOPT_URL, req->url);
 #if LIBCURL_VERSION_NUM >= 0x075500
     SET(CURLOPT_PROTOCOLS_STR, "http,https");
     SET(CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
@@ -321,9 +295,11 @@ conn_prepare(struct transport *t, struct conn *c, const struct transport_request
     /* Straight to the endpoint: a proxy from the environment must not see our requests, and
      * the metadata service must never be reached through one. */
     SET(CURLOPT_PROXY, "");
+    /* And no list of exceptions to it: curl would read no_proxy from the environment for
+     * every request. */
+    SET(CURLOPT_NOPROXY, "");
     SET(CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_1_1);
     SET(CURLOPT_CONNECTTIMEOUT_MS, t->connect_timeout_ms);
-    SET(CURLOPT_TIMEOUT_MS, req->timeout_ms > 0 ? req->timeout_ms : 0L);
     SET(CURLOPT_MAXAGE_CONN, t->max_idle_s);
     SET(CURLOPT_TCP_KEEPALIVE, 1L);
     SET(CURLOPT_TCP_KEEPIDLE, 30L);
@@ -339,13 +315,72 @@ conn_prepare(struct transport *t, struct conn *c, const struct transport_request
 #ifdef SAVEALIFE_VERSION
     SET(CURLOPT_USERAGENT, "savealife/" SAVEALIFE_VERSION);
 #endif
-    SET(CURLOPT_HTTPHEADER, c->headers);
     SET(CURLOPT_WRITEFUNCTION, sink_write);
     SET(CURLOPT_WRITEDATA, &c->sink);
     SET(CURLOPT_HEADERFUNCTION, sink_header);
     SET(CURLOPT_HEADERDATA, &c->sink);
+out:
+    if (rc != CURLE_OK) {
+        curl_easy_cleanup(c->easy);
+        c->easy = NULL;
+        return ddb_error_set(err, rc == CURLE_OUT_OF_MEMORY ? DDB_ERR_NOMEM : DDB_ERR_TRANSPORT,
+                             "transport: curl option rejected: %s", curl_easy_strerror(rc));
+    }
+    return DDB_OK;
+}
 
-    if (strcmp(req->method, "GET") == 0) {
+/* Sets a request's own options on the handle. Nothing of the previous request stays but the
+ * kept-alive socket and the options conn_open set, which every request shares. */
+static ddb_status
+conn_prepare(struct transport *t, struct conn *c, const struct transport_request *req,
+             struct ddb_error *err)
+{
+    CURL *h;
+    CURLcode rc = CURLE_OK;
+    ddb_status st;
+    int method;
+
+    if (req->method == NULL || req->url == NULL || (req->nheaders > 0 && req->headers == NULL))
+        return ddb_error_set(err, DDB_ERR_INVALID, "transport: request without method or URL");
+    if (t->owner != process_pid)
+        return ddb_error_set(err, DDB_ERR_TRANSPORT,
+                             "transport: created in process %ld, used in %ld (create it after "
+                             "fork)",
+                             (long)t->owner, (long)process_pid);
+    st = conn_open(t, c, err);
+    if (st != DDB_OK)
+        return st;
+    h = c->easy;
+    sink_reset(&c->sink);
+    c->errbuf[0] = '\0';
+
+    st = build_headers(c, req, err);
+    if (st != DDB_OK)
+        return st;
+
+    if (c->url == NULL || strcmp(c->url, req->url) != 0) {
+        char *copy = strdup(req->url);
+
+        if (copy == NULL)
+            return ddb_error_set(err, DDB_ERR_NOMEM, "transport: out of memory");
+        free(c->url);
+        c->url = NULL;
+        SET(CURLOPT_URL, copy);
+        c->url = copy;
+    }
+    SET(CURLOPT_TIMEOUT_MS, req->timeout_ms > 0 ? req->timeout_ms : 0L);
+    SET(CURLOPT_HTTPHEADER, &c->nodes[0]);
+
+    method = strcmp(req->method, "GET") == 0    ? CONN_GET
+             : strcmp(req->method, "POST") == 0 ? CONN_POST
+                                                : CONN_CUSTOM;
+    /* A custom method stays on the handle until it is taken away; until the options below
+     * are all set, the handle's method counts as custom, so a failure is undone next time. */
+    if (c->method == CONN_CUSTOM || method == CONN_CUSTOM) {
+        c->method = CONN_CUSTOM;
+        SET(CURLOPT_CUSTOMREQUEST, method == CONN_CUSTOM ? req->method : NULL);
+    }
+    if (method == CONN_GET) {
         SET(CURLOPT_HTTPGET, 1L);
     } else {
         /* POSTFIELDS sends body_len bytes as is, with Content-Length; other methods keep the
@@ -363,17 +398,15 @@ conn_prepare(struct transport *t, struct conn *c, const struct transport_request
             SET(CURLOPT_SEEKFUNCTION, (curl_seek_callback)NULL);
             SET(CURLOPT_POSTFIELDS, req->body != NULL ? (const char *)req->body : "");
         }
-        if (strcmp(req->method, "POST") != 0)
-            SET(CURLOPT_CUSTOMREQUEST, req->method);
     }
-#undef SET
-
+    c->method = method;
 out:
     if (rc != CURLE_OK)
         return ddb_error_set(err, rc == CURLE_OUT_OF_MEMORY ? DDB_ERR_NOMEM : DDB_ERR_TRANSPORT,
                              "transport: curl option rejected: %s", curl_easy_strerror(rc));
     return DDB_OK;
 }
+#undef SET
 
 static ddb_status
 map_curl_error(struct conn *c, CURLcode rc, const struct transport_request *req,
@@ -427,8 +460,6 @@ conn_finish(struct conn *c, CURLcode rc, const struct transport_request *req,
     ddb_status st = DDB_OK;
 
     memset(resp, 0, sizeof(*resp));
-    headers_free(c->headers);
-    c->headers = NULL;
     /* The bytes of the request line and headers curl wrote: none when it never connected. */
     resp->sent = rc == CURLE_OK ||
                  curl_easy_getinfo(c->easy, CURLINFO_REQUEST_SIZE, &request_size) != CURLE_OK ||
@@ -492,7 +523,7 @@ transport_new(const struct transport_options *opts, struct transport **out, stru
         st = ddb_error_set(err, DDB_ERR_NOMEM, "transport: out of memory");
         goto out;
     }
-    t->owner = getpid();
+    t->owner = process_pid;
     t->connect_timeout_ms = TRANSPORT_DEFAULT_CONNECT_MS;
     t->max_idle_s = TRANSPORT_DEFAULT_MAX_IDLE_S;
     t->parallel = TRANSPORT_DEFAULT_PARALLEL;
@@ -537,11 +568,8 @@ transport_perform(struct transport *t, const struct transport_request *req,
         return ddb_error_set(err, DDB_ERR_INVALID, "transport: no such slot %d", (int)req->slot);
     c = &t->slots[req->slot];
     st = conn_prepare(t, c, req, err);
-    if (st != DDB_OK) {
-        headers_free(c->headers);
-        c->headers = NULL;
+    if (st != DDB_OK)
         return st;
-    }
     return conn_finish(c, curl_easy_perform(c->easy), req, resp, err);
 }
 
@@ -567,10 +595,6 @@ parallel_start(struct transport *t, int k, const struct transport_request *req,
         st = ddb_error_set(err, mc == CURLM_OUT_OF_MEMORY ? DDB_ERR_NOMEM : DDB_ERR_TRANSPORT,
                            "transport: curl_multi_add_handle: %s", curl_multi_strerror(mc));
 out:
-    if (st != DDB_OK) {
-        headers_free(c->headers);
-        c->headers = NULL;
-    }
     return st;
 }
 
@@ -593,7 +617,7 @@ transport_perform_parallel(struct transport *t, const struct transport_request *
     if (n == 0)
         return DDB_OK;
     ddb_error_clear(&local);
-    if (t->owner != getpid()) {
+    if (t->owner != process_pid) {
         st = ddb_error_set(&local, DDB_ERR_TRANSPORT, "transport: used across fork");
         goto fail_all;
     }
@@ -680,8 +704,6 @@ multi_failed:
         if (running[k] == SIZE_MAX)
             continue;
         (void)curl_multi_remove_handle(t->multi, t->par[k].easy);
-        headers_free(t->par[k].headers);
-        t->par[k].headers = NULL;
         sink_reset(&t->par[k].sink);
         results[running[k]] = st;
         errs[running[k]] = local;
@@ -717,7 +739,7 @@ conn_close(struct conn *c)
 {
     if (c->easy != NULL)
         curl_easy_cleanup(c->easy);
-    headers_free(c->headers);
+    free(c->url);
     sink_reset(&c->sink);
     memset(c, 0, sizeof(*c));
 }

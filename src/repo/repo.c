@@ -232,21 +232,28 @@ repo_order(const struct repo_table *t, json_object *plain, json_object **out, st
     return REPO_OK;
 }
 
-/* An item as DynamoDB sent it, as a plain object with the table's members. */
+/* An item as DynamoDB sent it, as a plain object with the table's members in their order:
+ * made in one pass, with the table's (static) names as keys. */
 static repo_status
 repo_plain(const struct repo_table *t, json_object *item, json_object **out, struct ddb_error *err)
 {
-    json_object *plain = NULL;
-    ddb_status st = marshal_item_from_av(item, &plain, err);
+    const char *names[REPO_FIELDS_MAX + 3];
+    size_t n = 0;
+    ddb_status st;
 
     *out = NULL;
+    if (t->nfields > REPO_FIELDS_MAX)
+        return repo_fail(err, REPO_INVALID, DDB_ERR_INVALID, "repository not initialised");
+    for (size_t i = 0; i < t->nfields; i++)
+        names[n++] = t->fields[i].name;
+    for (size_t i = 0; i < sizeof(repo_bookkeeping) / sizeof(repo_bookkeeping[0]); i++)
+        names[n++] = repo_bookkeeping[i];
+    st = marshal_item_pick_from_av(item, names, n, out, err);
     if (st != DDB_OK)
         return st == DDB_ERR_NOMEM ? REPO_ERROR
                                    : repo_fail(err, REPO_ERROR, DDB_ERR_BAD_RESPONSE,
                                                "an item in the answer is not a valid item");
-    repo_status rs = repo_order(t, plain, out, err);
-    json_object_put(plain);
-    return rs;
+    return REPO_OK;
 }
 
 /* This write's token: the request's, or 32 random hex digits from getrandom(2). */

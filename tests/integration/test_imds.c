@@ -317,6 +317,53 @@ START_TEST(test_refresh_after_margin)
 }
 END_TEST
 
+/* Credentials used in place: the same storage for their whole life, and a generation that
+ * changes exactly when they do (a refresh, or their loss), never while they are served from
+ * memory or kept through a failed refresh. */
+START_TEST(test_current_generation_follows_refresh)
+{
+    struct client c;
+    const struct creds *cur = NULL, *again = NULL;
+    unsigned long gen = 0, gen2 = 0;
+    struct ddb_error err;
+    time_t expiration;
+
+    fake_config("{\"expiresIn\":4}");
+    client_open(&c, 2000, 2);
+    ck_assert_int_eq(creds_provider_current(c.p, &cur, &gen, &err), DDB_OK);
+    ck_assert_ptr_nonnull(cur);
+    ck_assert_str_eq(cur->access_key_id, "ASIAFAKE0001");
+    expiration = cur->expiration;
+    ck_assert_int_eq(creds_provider_current(c.p, &again, &gen2, &err), DDB_OK);
+    ck_assert_ptr_eq(again, cur);
+    ck_assert_uint_eq(gen2, gen);
+    ck_assert_int_eq(stat_get("credentialsServed"), 1);
+
+    /* Inside the margin: refreshed in place, under a new generation. */
+    wait_until(expiration - 2);
+    ck_assert_int_eq(creds_provider_current(c.p, &again, &gen2, &err), DDB_OK);
+    ck_assert_ptr_eq(again, cur);
+    ck_assert_str_eq(again->access_key_id, "ASIAFAKE0002");
+    ck_assert_uint_ne(gen2, gen);
+    gen = gen2;
+    expiration = again->expiration;
+
+    /* A failed refresh keeps them, and their generation, while they are valid. */
+    fake_config("{\"credsStatus\":500}");
+    wait_until(expiration - 2);
+    ck_assert_int_eq(creds_provider_current(c.p, &again, &gen2, &err), DDB_OK);
+    ck_assert_str_eq(again->access_key_id, "ASIAFAKE0002");
+    ck_assert_uint_eq(gen2, gen);
+
+    /* Expired with no new ones: an error, and whatever was derived from them is stale. */
+    wait_until(expiration);
+    ck_assert_int_eq(creds_provider_current(c.p, &again, &gen2, &err), DDB_ERR_CREDENTIALS);
+    ck_assert_ptr_null(again);
+    ck_assert_uint_ne(gen2, gen);
+    client_close(&c);
+}
+END_TEST
+
 START_TEST(test_failed_refresh_keeps_valid_credentials)
 {
     struct client c;
@@ -407,6 +454,7 @@ imds_suite(void)
     tcase_add_test(tc, test_malformed_credentials);
     tcase_add_test(tc, test_refresh_after_margin);
     tcase_add_test(tc, test_failed_refresh_keeps_valid_credentials);
+    tcase_add_test(tc, test_current_generation_follows_refresh);
     tcase_add_test(tc, test_disabled_makes_no_request);
     tcase_add_test(tc, test_environment_comes_first);
     tcase_add_test(tc, test_unresponsive_times_out);

@@ -494,6 +494,48 @@ START_TEST(test_file_read_once)
 }
 END_TEST
 
+/* Used in place: one storage and one generation while nothing changes. */
+START_TEST(test_current_in_place)
+{
+    struct creds_provider *p = NULL;
+    const struct creds *cur = NULL, *again = NULL;
+    unsigned long gen = 0, gen2 = 0;
+    struct ddb_error err;
+
+    env_set("AWS_ACCESS_KEY_ID", "AKIDENV");
+    env_set("AWS_SECRET_ACCESS_KEY", SECRET);
+    ck_assert_int_eq(creds_provider_new(NULL, NULL, &p, &err), DDB_OK);
+    ck_assert_int_eq(creds_provider_current(p, &cur, &gen, &err), DDB_OK);
+    ck_assert_ptr_nonnull(cur);
+    ck_assert_str_eq(cur->access_key_id, "AKIDENV");
+    ck_assert_str_eq(cur->secret_access_key, SECRET);
+    ck_assert_uint_ne(gen, 0);
+    ck_assert_int_eq(creds_provider_current(p, &again, &gen2, &err), DDB_OK);
+    ck_assert_ptr_eq(again, cur);
+    ck_assert_uint_eq(gen2, gen);
+    ck_assert_int_eq(creds_provider_current(NULL, &again, &gen2, &err), DDB_ERR_INVALID);
+    creds_provider_free(p);
+}
+END_TEST
+
+/* No credentials anywhere: an error and no pointer. */
+START_TEST(test_current_none)
+{
+    struct creds_provider *p = NULL;
+    const struct creds *cur = (const struct creds *)&p;
+    unsigned long gen = 1;
+    struct ddb_error err;
+
+    env_set("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/credentials");
+    env_set("AWS_EC2_METADATA_DISABLED", "true");
+    ck_assert_int_eq(creds_provider_new(NULL, NULL, &p, &err), DDB_OK);
+    ck_assert_int_eq(creds_provider_current(p, &cur, &gen, &err), DDB_ERR_CREDENTIALS);
+    ck_assert_ptr_null(cur);
+    assert_no_secret(&err);
+    creds_provider_free(p);
+}
+END_TEST
+
 /* --- metadata service switch --- */
 
 /* A loopback listener standing in for the metadata service: a connection to it, even one
@@ -677,6 +719,8 @@ creds_suite(void)
 
     tcase_add_test(misc, test_wipe);
     tcase_add_test(misc, test_provider_options);
+    tcase_add_test(misc, test_current_in_place);
+    tcase_add_test(misc, test_current_none);
     return s;
 }
 

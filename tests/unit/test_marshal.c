@@ -412,6 +412,37 @@ START_TEST(test_depth_32_accepted)
 }
 END_TEST
 
+/* The named members only, in the order of the names, equal to what marshal_item_from_av
+ * gives them; a missing name is left out; every other member is still checked. */
+START_TEST(test_item_pick)
+{
+    static const char *const names[] = {"id", "missing", "tags", "version"};
+    struct ddb_error err;
+    json_object *av = parse("{\"version\":{\"N\":\"3\"},\"extra\":{\"BOOL\":true},"
+                            "\"tags\":{\"L\":[{\"S\":\"a\"},{\"N\":\"1.50\"}]},"
+                            "\"id\":{\"S\":\"caf\\u00e9\"}}");
+    json_object *bad = parse("{\"id\":{\"S\":\"x\"},\"extra\":{\"N\":\"1e999\"}}");
+    json_object *out = NULL;
+
+    ddb_error_clear(&err);
+    ck_assert_msg(marshal_item_pick_from_av(av, names, 4, &out, &err) == DDB_OK, "%s", err.message);
+    ck_assert_str_eq(json(out), "{\"id\":\"café\",\"tags\":[\"a\",1.50],\"version\":3}");
+    json_object_put(av); /* what was taken from it stays valid */
+    ck_assert_str_eq(json(out), "{\"id\":\"café\",\"tags\":[\"a\",1.50],\"version\":3}");
+    json_object_put(out);
+
+    /* A member not asked for is checked all the same. */
+    out = NULL;
+    ck_assert_int_eq(marshal_item_pick_from_av(bad, names, 4, &out, &err), DDB_ERR_INVALID);
+    ck_assert_ptr_null(out);
+    expect_message(&err, "extra");
+    json_object_put(bad);
+
+    ck_assert_int_eq(marshal_item_pick_from_av(NULL, names, 4, &out, &err), DDB_ERR_INVALID);
+    ck_assert_int_eq(marshal_item_pick_from_av(NULL, names, 4, NULL, &err), DDB_ERR_INVALID);
+}
+END_TEST
+
 /* Numbers */
 
 START_TEST(test_number_valid_forms)
@@ -1045,6 +1076,7 @@ marshal_suite(void)
     tcase_add_test(shapes, test_reject_invalid_utf8);
     tcase_add_test(shapes, test_error_names_path);
     tcase_add_test(shapes, test_null_arguments);
+    tcase_add_test(shapes, test_item_pick);
     suite_add_tcase(s, shapes);
 
     tcase_add_test(parsing, test_parse_is_strict);

@@ -1,5 +1,6 @@
 /* SigV4: every case of the AWS test suite in $SIGV4_TESTDATA, byte for byte, plus the key
- * cache, the date format, input validation and the SHA-256 helper. */
+ * cache, the date format, input validation, the SHA-256 helper, and the signer of canonical
+ * requests (against a vector and against sigv4_sign). */
 #include "ddb/sigv4.h"
 #include "../lib/check_main.h"
 
@@ -569,6 +570,144 @@ START_TEST(test_sha256_hex)
 }
 END_TEST
 
+/* The signer, on get-vanilla as AWS signs it: the same Authorization as the suite's. */
+START_TEST(test_signer_vanilla)
+{
+    struct sigv4_signer *sg = NULL;
+    struct sigv4_header hdrs[] = {{"host", "example.amazonaws.com"}, {"x-amz-date", amz_date}};
+    struct sigv4_canonical req = {"GET", "/", hdrs, 2, "host;x-amz-date", NULL, 0};
+    struct sigv4_credentials creds = {akid, secret, NULL};
+    char authz[512];
+
+    ck_assert_int_eq(sigv4_signer_new(region, service, &sg), SIGV4_OK);
+    ck_assert_int_eq(sigv4_signer_sign(sg, &req, &creds, 1, amz_date, authz, sizeof(authz)),
+                     SIGV4_OK);
+    ck_assert_str_eq(authz, vanilla_authz);
+    sigv4_signer_free(sg);
+}
+END_TEST
+
+/* A DynamoDB-shaped request, with and without a session token and with a value to fold:
+ * the signer and sigv4_sign agree byte for byte. */
+START_TEST(test_signer_matches_sign)
+{
+    static const char body[] = "{\"TableName\":\"t\",\"Key\":{\"id\":{\"S\":\"a b\"}}}";
+    static const char token[] = "AQoDYXdzEPT//////////wEXAMPLEtc764bNrC9SAPBSM22wDOk4x4HIZ8j4FZTwd";
+    static const char folded[] = "  DynamoDB_20120810.GetItem \t x  ";
+    struct sigv4_signer *sg = NULL;
+    int with_token = _i & 1, fold = _i & 2;
+    struct sigv4_header sent[] = {
+        {"Host", "dynamodb.us-east-1.amazonaws.com"},
+        {"Content-Type", "application/x-amz-json-1.0"},
+        {"X-Amz-Target", fold ? folded : "DynamoDB_20120810.GetItem"},
+        {"X-Amz-Date", amz_date},
+        {"X-Amz-Security-Token", token},
+    };
+    struct sigv4_header canon[5];
+    size_t n = 0;
+    struct sigv4_request req = {"POST", "/", NULL, sent, with_token ? 5 : 4, body, strlen(body)};
+    struct sigv4_credentials creds = {akid, secret, with_token ? token : NULL};
+    struct sigv4_result res;
+    char authz[512];
+
+    canon[n++] = (struct sigv4_header){"content-type", sent[1].value};
+    canon[n++] = (struct sigv4_header){"host", sent[0].value};
+    canon[n++] = (struct sigv4_header){"x-amz-date", amz_date};
+    if (with_token)
+        canon[n++] = (struct sigv4_header){"x-amz-security-token", token};
+    canon[n++] = (struct sigv4_header){"x-amz-target", sent[2].value};
+    struct sigv4_canonical creq = {
+        "POST",
+        "/",
+        canon,
+        n,
+        with_token ? "content-type;host;x-amz-date;x-amz-security-token;x-amz-target"
+                   : "content-type;host;x-amz-date;x-amz-target",
+        body,
+        strlen(body)};
+
+    ck_assert_int_eq(sigv4_sign(&req, &creds, region, "dynamodb", amz_date, NULL, &res), SIGV4_OK);
+    ck_assert_int_eq(sigv4_signer_new(region, "dynamodb", &sg), SIGV4_OK);
+    ck_assert_int_eq(sigv4_signer_sign(sg, &creq, &creds, 7, amz_date, authz, sizeof(authz)),
+                     SIGV4_OK);
+    ck_assert_str_eq(authz, res.authorization);
+    /* Again, with the key kept: the same answer. */
+    ck_assert_int_eq(sigv4_signer_sign(sg, &creq, &creds, 7, amz_date, authz, sizeof(authz)),
+                     SIGV4_OK);
+    ck_assert_str_eq(authz, res.authorization);
+    ck_assert_uint_eq(sigv4_signer_derivations(sg), 1);
+    sigv4_result_free(&res);
+    sigv4_signer_free(sg);
+}
+END_TEST
+
+/* The key is derived once per day and generation: a new generation (new credentials) or a
+ * new day derives it again, and nothing compares secrets. */
+START_TEST(test_signer_key_per_day_and_generation)
+{
+    struct sigv4_signer *sg = NULL;
+    struct sigv4_header hdrs[] = {{"host", "example.amazonaws.com"}, {"x-amz-date", amz_date}};
+    struct sigv4_header next[] = {{"host", "example.amazonaws.com"},
+                                  {"x-amz-date", "20150831T000000Z"}};
+    struct sigv4_canonical req = {"GET", "/", hdrs, 2, "host;x-amz-date", NULL, 0};
+    struct sigv4_canonical req2 = {"GET", "/", next, 2, "host;x-amz-date", NULL, 0};
+    struct sigv4_credentials creds = {akid, secret, NULL};
+    struct sigv4_credentials other = {akid, "another-secret-key", NULL};
+    char a[512], b[512], c[512];
+
+    ck_assert_int_eq(sigv4_signer_new(region, service, &sg), SIGV4_OK);
+    ck_assert_uint_eq(sigv4_signer_derivations(sg), 0);
+    ck_assert_int_eq(sigv4_signer_sign(sg, &req, &creds, 1, amz_date, a, sizeof(a)), SIGV4_OK);
+    ck_assert_int_eq(sigv4_signer_sign(sg, &req, &creds, 1, amz_date, b, sizeof(b)), SIGV4_OK);
+    ck_assert_uint_eq(sigv4_signer_derivations(sg), 1);
+    ck_assert_str_eq(a, b);
+
+    /* New credentials come with a new generation: derived again, signed differently. */
+    ck_assert_int_eq(sigv4_signer_sign(sg, &req, &other, 2, amz_date, c, sizeof(c)), SIGV4_OK);
+    ck_assert_uint_eq(sigv4_signer_derivations(sg), 2);
+    ck_assert_str_ne(c, a);
+
+    /* A new day: derived again, with the new date in the scope. */
+    ck_assert_int_eq(sigv4_signer_sign(sg, &req2, &other, 2, "20150831T000000Z", c, sizeof(c)),
+                     SIGV4_OK);
+    ck_assert_uint_eq(sigv4_signer_derivations(sg), 3);
+    ck_assert_ptr_nonnull(strstr(c, "Credential=AKIDEXAMPLE/20150831/us-east-1/service/"));
+
+    /* Back to the first credentials and day under a third generation: as signed at first. */
+    ck_assert_int_eq(sigv4_signer_sign(sg, &req, &creds, 3, amz_date, c, sizeof(c)), SIGV4_OK);
+    ck_assert_str_eq(c, vanilla_authz);
+    ck_assert_uint_eq(sigv4_signer_derivations(sg), 4);
+    sigv4_signer_free(sg);
+}
+END_TEST
+
+START_TEST(test_signer_bad_input)
+{
+    struct sigv4_signer *sg = NULL;
+    struct sigv4_header hdrs[] = {{"host", "example.amazonaws.com"}, {"x-amz-date", amz_date}};
+    struct sigv4_canonical req = {"GET", "/", hdrs, 2, "host;x-amz-date", NULL, 0};
+    struct sigv4_credentials creds = {akid, secret, NULL};
+    struct sigv4_credentials bad_id = {"AKID/EXAMPLE", secret, NULL};
+    char authz[512];
+
+    ck_assert_int_eq(sigv4_signer_new("us/east", service, &sg), SIGV4_ERR_INVALID);
+    ck_assert_ptr_null(sg);
+    ck_assert_int_eq(sigv4_signer_new(region, service, &sg), SIGV4_OK);
+    /* Too small for the answer: refused, and nothing half-written is left. */
+    ck_assert_int_eq(sigv4_signer_sign(sg, &req, &creds, 1, amz_date, authz, 64),
+                     SIGV4_ERR_INVALID);
+    ck_assert_str_eq(authz, "");
+    ck_assert_int_eq(sigv4_signer_sign(sg, &req, &creds, 1, "2015-08-30", authz, sizeof(authz)),
+                     SIGV4_ERR_INVALID);
+    ck_assert_int_eq(sigv4_signer_sign(sg, &req, &bad_id, 1, amz_date, authz, sizeof(authz)),
+                     SIGV4_ERR_INVALID);
+    ck_assert_int_eq(sigv4_signer_sign(sg, &req, NULL, 1, amz_date, authz, sizeof(authz)),
+                     SIGV4_ERR_INVALID);
+    sigv4_signer_free(sg);
+    sigv4_signer_free(NULL);
+}
+END_TEST
+
 static Suite *
 sigv4_suite(void)
 {
@@ -595,6 +734,13 @@ sigv4_suite(void)
     tcase_add_loop_test(tc, test_canonical_uri_and_query, 0,
                         (int)(sizeof(uri_cases) / sizeof(uri_cases[0])));
     tcase_add_test(tc, test_sha256_hex);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("signer");
+    tcase_add_test(tc, test_signer_vanilla);
+    tcase_add_loop_test(tc, test_signer_matches_sign, 0, 4);
+    tcase_add_test(tc, test_signer_key_per_day_and_generation);
+    tcase_add_test(tc, test_signer_bad_input);
     suite_add_tcase(s, tc);
     return s;
 }
