@@ -51,52 +51,13 @@ idempotency_answer_free(struct idempotency_answer *a)
     memset(a, 0, sizeof(*a));
 }
 
-static repo_status
-idempotency_fail(struct ddb_error *err, repo_status rs, ddb_status ds, const char *what)
-{
-    ddb_error_set(err, ds, "%s", what);
-    return rs;
-}
-
-static repo_status
-idempotency_nomem(struct ddb_error *err)
-{
-    return idempotency_fail(err, REPO_ERROR, DDB_ERR_NOMEM, "out of memory");
-}
-
-/* Adds val under name, taking val in every case; -1 when out of memory (or val is NULL). */
-static int
-idempotency_add(json_object *obj, const char *name, json_object *val)
-{
-    if (val == NULL)
-        return -1;
-    if (json_object_object_add(obj, name, val) != 0) {
-        json_object_put(val);
-        return -1;
-    }
-    return 0;
-}
-
-/* {"S": text} or {"N": "<n>"} */
-static json_object *
-idempotency_av(const char *type, const char *text)
-{
-    json_object *av = json_object_new_object();
-
-    if (av != NULL && idempotency_add(av, type, json_object_new_string(text)) != 0) {
-        json_object_put(av);
-        return NULL;
-    }
-    return av;
-}
-
 static json_object *
 idempotency_av_n(long long n)
 {
     char text[32];
 
     snprintf(text, sizeof(text), "%lld", n);
-    return idempotency_av("N", text);
+    return repo_av("N", text);
 }
 
 static json_object *
@@ -104,7 +65,7 @@ idempotency_av_s_len(const char *text, size_t len)
 {
     json_object *av = json_object_new_object();
 
-    if (av != NULL && idempotency_add(av, "S", json_object_new_string_len(text, (int)len)) != 0) {
+    if (av != NULL && repo_add(av, "S", json_object_new_string_len(text, (int)len)) != 0) {
         json_object_put(av);
         return NULL;
     }
@@ -116,7 +77,7 @@ idempotency_keymap(const char *key)
 {
     json_object *map = json_object_new_object();
 
-    if (map != NULL && idempotency_add(map, "key", idempotency_av("S", key)) != 0) {
+    if (map != NULL && repo_add(map, "key", repo_av("S", key)) != 0) {
         json_object_put(map);
         return NULL;
     }
@@ -179,8 +140,8 @@ idempotency_answer_of(json_object *item, struct idempotency_answer *a, struct dd
 
     a->status = (int)idempotency_get_n(item, "status", 0);
     if (a->status < 100 || a->status > 599)
-        return idempotency_fail(err, REPO_ERROR, DDB_ERR_BAD_RESPONSE,
-                                "an idempotency record has no valid status");
+        return repo_fail(err, REPO_ERROR, DDB_ERR_BAD_RESPONSE,
+                         "an idempotency record has no valid status");
     if ((text = idempotency_get_s(item, "content_type", NULL)) != NULL)
         snprintf(a->content_type, sizeof(a->content_type), "%s", text);
     if (json_object_object_get_ex(item, "headers", &av) &&
@@ -193,13 +154,13 @@ idempotency_answer_of(json_object *item, struct idempotency_answer *a, struct dd
                 !json_object_is_type(s, json_type_string))
                 continue;
             if ((a->headers[a->nheaders] = strdup(json_object_get_string(s))) == NULL)
-                return idempotency_nomem(err);
+                return repo_nomem(err);
             a->nheaders++;
         }
     }
     if ((text = idempotency_get_s(item, "body", &len)) != NULL) {
         if ((a->body = malloc(len + 1)) == NULL)
-            return idempotency_nomem(err);
+            return repo_nomem(err);
         memcpy(a->body, text, len);
         a->body[len] = '\0';
         a->body_len = len;
@@ -222,8 +183,7 @@ idempotency_names_for(const char *expr1, const char *expr2)
             used = e[len] == ' ' || e[len] == ',' || e[len] == ')' || e[len] == '\0';
         for (const char *e = expr2; !used && e != NULL && (e = strstr(e, p)) != NULL; e += len)
             used = e[len] == ' ' || e[len] == ',' || e[len] == ')' || e[len] == '\0';
-        if (used &&
-            idempotency_add(names, p, json_object_new_string(idempotency_names[i][1])) != 0) {
+        if (used && repo_add(names, p, json_object_new_string(idempotency_names[i][1])) != 0) {
             json_object_put(names);
             return NULL;
         }
@@ -238,16 +198,15 @@ idempotency_in_flight_item(const struct idempotency_repo *r, const struct idempo
 {
     json_object *item = json_object_new_object();
 
-    if (item == NULL || idempotency_add(item, "key", idempotency_av("S", c->key)) != 0 ||
-        idempotency_add(item, "state", idempotency_av("S", IDEMPOTENCY_IN_FLIGHT_STATE)) != 0 ||
-        idempotency_add(item, "fingerprint", idempotency_av("S", c->fingerprint)) != 0 ||
-        idempotency_add(item, "owner", idempotency_av("S", c->owner)) != 0 ||
-        idempotency_add(item, "lease_until", idempotency_av_n(now + r->lease_s)) != 0 ||
-        idempotency_add(item, "expires_at", idempotency_av_n(now + IDEMPOTENCY_REPO_KEEP_S)) != 0 ||
-        idempotency_add(item, "request_id",
-                        idempotency_av("S", c->request_id != NULL && c->request_id[0] != '\0'
-                                                ? c->request_id
-                                                : "-")) != 0) {
+    if (item == NULL || repo_add(item, "key", repo_av("S", c->key)) != 0 ||
+        repo_add(item, "state", repo_av("S", IDEMPOTENCY_IN_FLIGHT_STATE)) != 0 ||
+        repo_add(item, "fingerprint", repo_av("S", c->fingerprint)) != 0 ||
+        repo_add(item, "owner", repo_av("S", c->owner)) != 0 ||
+        repo_add(item, "lease_until", idempotency_av_n(now + r->lease_s)) != 0 ||
+        repo_add(item, "expires_at", idempotency_av_n(now + IDEMPOTENCY_REPO_KEEP_S)) != 0 ||
+        repo_add(item, "request_id",
+                 repo_av("S", c->request_id != NULL && c->request_id[0] != '\0' ? c->request_id
+                                                                                : "-")) != 0) {
         json_object_put(item);
         return NULL;
     }
@@ -300,12 +259,12 @@ idempotency_repo_begin(struct idempotency_repo *r, struct idempotency_claim *c,
     *outcome = IDEMPOTENCY_IN_FLIGHT;
     *retry_after_s = 1;
     if (r == NULL || r->ddb == NULL || c == NULL || c->key == NULL || c->fingerprint == NULL)
-        return idempotency_fail(err, REPO_INVALID, DDB_ERR_INVALID, "no idempotency claim");
+        return repo_fail(err, REPO_INVALID, DDB_ERR_INVALID, "no idempotency claim");
     if (idempotency_owner(c->owner) != 0)
-        return idempotency_fail(err, REPO_ERROR, DDB_ERR_INVALID, "getrandom failed");
+        return repo_fail(err, REPO_ERROR, DDB_ERR_INVALID, "getrandom failed");
     if ((names = idempotency_names_for(idempotency_take_cond, NULL)) == NULL ||
         (keymap = idempotency_keymap(c->key)) == NULL) {
-        rs = idempotency_nomem(err);
+        rs = repo_nomem(err);
         goto out;
     }
     for (int tries = 0; tries < IDEMPOTENCY_BEGIN_TRIES; tries++) {
@@ -319,11 +278,10 @@ idempotency_repo_begin(struct idempotency_repo *r, struct idempotency_claim *c,
         values = json_object_new_object();
         item = idempotency_in_flight_item(r, c, now);
         if (values == NULL || item == NULL ||
-            idempotency_add(values, ":now", idempotency_av_n(now)) != 0 ||
-            idempotency_add(values, ":in_flight",
-                            idempotency_av("S", IDEMPOTENCY_IN_FLIGHT_STATE)) != 0 ||
-            idempotency_add(values, ":fp", idempotency_av("S", c->fingerprint)) != 0) {
-            rs = idempotency_nomem(err);
+            repo_add(values, ":now", idempotency_av_n(now)) != 0 ||
+            repo_add(values, ":in_flight", repo_av("S", IDEMPOTENCY_IN_FLIGHT_STATE)) != 0 ||
+            repo_add(values, ":fp", repo_av("S", c->fingerprint)) != 0) {
+            rs = repo_nomem(err);
             goto out;
         }
         struct ddb_cond cond = {
@@ -366,27 +324,25 @@ idempotency_done_values(const struct idempotency_claim *c, const struct idempote
 {
     json_object *list = NULL;
 
-    if (idempotency_add(values, ":done", idempotency_av("S", IDEMPOTENCY_DONE_STATE)) != 0 ||
-        idempotency_add(values, ":in_flight", idempotency_av("S", IDEMPOTENCY_IN_FLIGHT_STATE)) !=
-            0 ||
-        idempotency_add(values, ":o", idempotency_av("S", c->owner)) != 0 ||
-        idempotency_add(values, ":st", idempotency_av_n(a->status)) != 0 ||
-        idempotency_add(values, ":e",
-                        idempotency_av_n((long long)time(NULL) + IDEMPOTENCY_REPO_KEEP_S)) != 0)
+    if (repo_add(values, ":done", repo_av("S", IDEMPOTENCY_DONE_STATE)) != 0 ||
+        repo_add(values, ":in_flight", repo_av("S", IDEMPOTENCY_IN_FLIGHT_STATE)) != 0 ||
+        repo_add(values, ":o", repo_av("S", c->owner)) != 0 ||
+        repo_add(values, ":st", idempotency_av_n(a->status)) != 0 ||
+        repo_add(values, ":e", idempotency_av_n((long long)time(NULL) + IDEMPOTENCY_REPO_KEEP_S)) !=
+            0)
         return -1;
-    if (a->content_type[0] != '\0' &&
-        idempotency_add(values, ":ct", idempotency_av("S", a->content_type)) != 0)
+    if (a->content_type[0] != '\0' && repo_add(values, ":ct", repo_av("S", a->content_type)) != 0)
         return -1;
     if (a->body != NULL && a->body_len > 0 &&
-        idempotency_add(values, ":b", idempotency_av_s_len(a->body, a->body_len)) != 0)
+        repo_add(values, ":b", idempotency_av_s_len(a->body, a->body_len)) != 0)
         return -1;
     if (a->nheaders > 0) {
         json_object *av = json_object_new_object();
-        if (av == NULL || idempotency_add(values, ":h", av) != 0 ||
-            idempotency_add(av, "L", list = json_object_new_array()) != 0)
+        if (av == NULL || repo_add(values, ":h", av) != 0 ||
+            repo_add(av, "L", list = json_object_new_array()) != 0)
             return -1;
         for (size_t i = 0; i < a->nheaders; i++) {
-            json_object *el = idempotency_av("S", a->headers[i]);
+            json_object *el = repo_av("S", a->headers[i]);
             if (el == NULL || json_object_array_add(list, el) != 0) {
                 json_object_put(el);
                 return -1;
@@ -406,7 +362,7 @@ idempotency_repo_complete(struct idempotency_repo *r, const struct idempotency_c
     static const char cond_expr[] = "#s = :in_flight AND #o = :o";
 
     if (r == NULL || r->ddb == NULL || c == NULL || a == NULL)
-        return idempotency_fail(err, REPO_INVALID, DDB_ERR_INVALID, "no idempotency claim");
+        return repo_fail(err, REPO_INVALID, DDB_ERR_INVALID, "no idempotency claim");
     snprintf(update, sizeof(update), "SET #s = :done, #st = :st, #e = :e%s%s%s REMOVE #l",
              a->content_type[0] != '\0' ? ", #ct = :ct" : "",
              a->body != NULL && a->body_len > 0 ? ", #b = :b" : "",
@@ -414,7 +370,7 @@ idempotency_repo_complete(struct idempotency_repo *r, const struct idempotency_c
     if ((values = json_object_new_object()) == NULL || idempotency_done_values(c, a, values) != 0 ||
         (names = idempotency_names_for(update, cond_expr)) == NULL ||
         (keymap = idempotency_keymap(c->key)) == NULL) {
-        rs = idempotency_nomem(err);
+        rs = repo_nomem(err);
         goto out;
     }
     struct ddb_cond cond = {.expression = cond_expr, .names = names, .values = values};
@@ -439,14 +395,13 @@ idempotency_repo_release(struct idempotency_repo *r, const struct idempotency_cl
     static const char cond_expr[] = "#s = :in_flight AND #o = :o";
 
     if (r == NULL || r->ddb == NULL || c == NULL)
-        return idempotency_fail(err, REPO_INVALID, DDB_ERR_INVALID, "no idempotency claim");
+        return repo_fail(err, REPO_INVALID, DDB_ERR_INVALID, "no idempotency claim");
     if ((values = json_object_new_object()) == NULL ||
-        idempotency_add(values, ":in_flight", idempotency_av("S", IDEMPOTENCY_IN_FLIGHT_STATE)) !=
-            0 ||
-        idempotency_add(values, ":o", idempotency_av("S", c->owner)) != 0 ||
+        repo_add(values, ":in_flight", repo_av("S", IDEMPOTENCY_IN_FLIGHT_STATE)) != 0 ||
+        repo_add(values, ":o", repo_av("S", c->owner)) != 0 ||
         (names = idempotency_names_for(cond_expr, NULL)) == NULL ||
         (keymap = idempotency_keymap(c->key)) == NULL) {
-        rs = idempotency_nomem(err);
+        rs = repo_nomem(err);
         goto out;
     }
     struct ddb_cond cond = {.expression = cond_expr, .names = names, .values = values};

@@ -114,22 +114,20 @@ repo_timestamp(char buf[32])
     snprintf(buf + 19, 32 - 19, ".%03uZ", (unsigned)(ts.tv_nsec / 1000000L) % 1000u);
 }
 
-/* A local failure: err says why, the repo status says what it means. */
-static repo_status
+repo_status
 repo_fail(struct ddb_error *err, repo_status rs, ddb_status ds, const char *what)
 {
     ddb_error_set(err, ds, "%s", what);
     return rs;
 }
 
-static repo_status
+repo_status
 repo_nomem(struct ddb_error *err)
 {
     return repo_fail(err, REPO_ERROR, DDB_ERR_NOMEM, "out of memory");
 }
 
-/* Adds val under name, taking val in every case; -1 when out of memory (or val is NULL). */
-static int
+int
 repo_add(json_object *obj, const char *name, json_object *val)
 {
     if (val == NULL)
@@ -141,8 +139,7 @@ repo_add(json_object *obj, const char *name, json_object *val)
     return 0;
 }
 
-/* {"<type>": text} */
-static json_object *
+json_object *
 repo_av(const char *type, const char *text)
 {
     json_object *av = json_object_new_object();

@@ -66,6 +66,15 @@ void repo_timestamp(char buf[32]);
 
 /* ---- Shared by company_repo.c and donor_repo.c; the layers above do not call these. ---- */
 
+/* A local failure: err says why (status ds), the repo status rs says what it means. */
+repo_status repo_fail(struct ddb_error *err, repo_status rs, ddb_status ds, const char *what);
+/* repo_fail for an allocation that failed. */
+repo_status repo_nomem(struct ddb_error *err);
+/* Adds val under name, taking val in every case; -1 when out of memory (or val is NULL). */
+int repo_add(json_object *obj, const char *name, json_object *val);
+/* An attribute value {"<type>": text}, or NULL when out of memory. */
+json_object *repo_av(const char *type, const char *text);
+
 /* One data member of a table's items: a string (S), or a list of strings (L of S). */
 struct repo_field {
     const char *name;
