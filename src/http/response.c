@@ -2,6 +2,7 @@
 #include "http/response.h"
 
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,13 +26,7 @@ static const char *const reserved_headers[] = {"Status", "Content-Type", "Conten
 void
 http_response_init(struct http_response *resp)
 {
-    /* Field by field: the header slots are 33 kB, and only the first nheaders are ever read,
-     * so clearing them all would cost more than the rest of a request's own work. */
-    resp->status = 0;
-    resp->content_type[0] = '\0';
-    resp->nheaders = 0;
-    resp->body = NULL;
-    resp->body_len = 0;
+    memset(resp, 0, offsetof(struct http_response, headers));
 }
 
 void

@@ -18,11 +18,13 @@ struct http_header {
 struct http_response {
     int status;            /* 0 until set */
     char content_type[64]; /* "" when there is no body */
-    struct http_header headers[HTTP_MAX_HEADERS];
     size_t nheaders;
     char *body; /* owned, may be NULL */
     size_t body_len;
     int head_only; /* an answer to HEAD: the same head, Content-Length included, no body */
+    /* Last, so that http_response_init clears everything before it and not these 33 kB, of
+     * which only the first nheaders are ever read. */
+    struct http_header headers[HTTP_MAX_HEADERS];
 };
 
 /* Writes len bytes; returns 0, or -1 when the connection failed. */
