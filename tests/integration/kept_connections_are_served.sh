@@ -1,8 +1,9 @@
 #!/bin/sh
 # nginx with fastcgi_keep_conn and upstream keepalive: the next request comes on the
 # connection a worker kept, not through the listening socket. 200 requests are all answered
-# over a few connections (far fewer accepts than requests), and a SIGTERM still stops the
-# workers waiting on kept connections at once.
+# over a few connections (at most a quarter as many accepts as requests, where without
+# keep_conn each request is one; nginx may close a connection when both its workers want the
+# one it caches), and a SIGTERM still stops the workers waiting on kept connections at once.
 . "$TOP_SRCDIR/tests/lib/harness.sh"
 . "$TOP_SRCDIR/tests/tools/process-lib.sh"
 REQUESTS=200
@@ -46,7 +47,7 @@ after=$(status_field accept_attempts)
 accepts=$((${after:-0} - ${before:-0}))
 pl_note "$accepts accepts for $REQUESTS requests"
 pl_ok "they came on kept connections: far fewer accepts ($accepts) than requests" \
-    [ "$accepts" -le $((REQUESTS / 10)) ]
+    [ "$accepts" -le $((REQUESTS / 4)) ]
 
 # The workers now wait on their kept connections: a stop must not wait for nginx to close them.
 t0=$(date +%s)
