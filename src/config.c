@@ -58,6 +58,11 @@ static const struct config_var config_vars[] = {
             "requests a worker serves before it is replaced"),
     NUM_VAR("SAVEALIFE_REQUEST_TIMEOUT", KIND_LONG, request_timeout, 1, 3600, "30",
             "seconds a request may run before its worker is replaced"),
+    /* DynamoDB answers an item in milliseconds; an attempt still unanswered after this is
+     * stalled and is retried, or stopped by the breaker (README, "When DynamoDB stalls").
+     * Query, Scan and batch pages get DDB_PAGE_ATTEMPT_FACTOR times as long. */
+    NUM_VAR("SAVEALIFE_DDB_ATTEMPT_TIMEOUT", KIND_LONG, ddb_attempt_timeout, 50, 60000, "500",
+            "milliseconds one DynamoDB attempt may wait for its answer before it is retried"),
     NUM_VAR("SAVEALIFE_BODY_LIMIT", KIND_LONG, body_limit, 1, 16777216L, "65536",
             "largest request body, bytes"),
     {"SAVEALIFE_TABLE_PREFIX", KIND_TABLE_PREFIX, offsetof(struct config, table_prefix),

@@ -17,6 +17,7 @@ struct config {
     int workers_max;                 /* SAVEALIFE_WORKERS_MAX; 0 = static pool */
     long max_requests;               /* SAVEALIFE_MAX_REQUESTS */
     long request_timeout;            /* SAVEALIFE_REQUEST_TIMEOUT, seconds */
+    long ddb_attempt_timeout;        /* SAVEALIFE_DDB_ATTEMPT_TIMEOUT, ms: one DynamoDB attempt */
     long body_limit;                 /* SAVEALIFE_BODY_LIMIT, bytes */
     char table_prefix[64];           /* SAVEALIFE_TABLE_PREFIX */
     char schema_dir[1024];           /* SAVEALIFE_SCHEMA_DIR */

@@ -24,6 +24,8 @@
  * (reading the request, answering it, an attempt ending a little after its timeout). */
 #define API_MARGIN_MIN_MS 500L
 #define API_MARGIN_MAX_MS 2000L
+/* The client's connect timeout when the attempt timeout is longer. */
+#define API_CONNECT_TIMEOUT_MS 3000L
 /* A probe unanswered this long after the request timeout belongs to a killed worker. */
 #define API_PROBE_GRACE_MS 1000L
 
@@ -38,6 +40,10 @@ struct api {
     uint64_t timeout_ms;   /* SAVEALIFE_REQUEST_TIMEOUT */
     uint64_t budget_ms;    /* a request's time for its DynamoDB calls */
     uint64_t stale_ms;     /* the breaker's probe lifetime */
+    /* The request being served and what the breaker decided for it, for the client's hooks;
+     * NULL between requests. */
+    const struct http_request *req;
+    struct scoreboard_breaker_ticket *ticket;
 };
 
 /* Which part of the api a route's handler receives as its app. */
@@ -134,6 +140,31 @@ api_budget_ms(long timeout_s)
     return (uint64_t)(timeout_ms - margin);
 }
 
+static void api_breaker_report(struct api *api, const struct http_request *req,
+                               const struct scoreboard_breaker_ticket *ticket,
+                               enum scoreboard_breaker_outcome outcome);
+
+/* The client's hooks: each attempt of the request tells the breaker whether DynamoDB was
+ * reached, and an attempt is made only while the breaker lets the request go on. */
+static void
+api_ddb_attempt(void *ctx, int reached)
+{
+    struct api *api = ctx;
+
+    if (api->ticket == NULL || api->ticket->admit == SCOREBOARD_BREAKER_REJECT)
+        return;
+    api_breaker_report(api, api->req, api->ticket,
+                       reached ? SCOREBOARD_BREAKER_OK : SCOREBOARD_BREAKER_FAILED);
+}
+
+static int
+api_ddb_go_on(void *ctx)
+{
+    struct api *api = ctx;
+
+    return api->ticket == NULL || scoreboard_breaker_allows(api->sb, api->ticket);
+}
+
 int
 api_new(const struct config *cfg, struct scoreboard *sb, struct api **out, char *errbuf,
         size_t errlen)
@@ -152,6 +183,10 @@ api_new(const struct config *cfg, struct scoreboard *sb, struct api **out, char 
         goto out;
     }
     memset(&opts, 0, sizeof(opts));
+    opts.attempt_timeout_ms = cfg->ddb_attempt_timeout;
+    /* Connecting is part of an attempt: never allowed longer than the attempt itself. */
+    if (cfg->ddb_attempt_timeout < API_CONNECT_TIMEOUT_MS)
+        opts.connect_timeout_ms = cfg->ddb_attempt_timeout;
     if (ddb_client_new(&opts, &api->ddb, &err) != DDB_OK) {
         snprintf(errbuf, errlen, "DynamoDB client: %s: %s", ddb_error_name(err.status),
                  err.message);
@@ -180,6 +215,11 @@ api_new(const struct config *cfg, struct scoreboard *sb, struct api **out, char 
     api->timeout_ms = (uint64_t)cfg->request_timeout * 1000u;
     api->budget_ms = api_budget_ms(cfg->request_timeout);
     api->stale_ms = api->timeout_ms + API_PROBE_GRACE_MS;
+    if (sb != NULL) {
+        struct ddb_hooks hooks = {api_ddb_attempt, api_ddb_go_on, api};
+
+        ddb_client_set_hooks(api->ddb, &hooks);
+    }
     *out = api;
     api = NULL;
     rc = 0;
@@ -338,22 +378,8 @@ api_ddb_headers(struct http_response *resp, const struct ddb_stats *before,
     http_response_header(resp, "X-Ddb-Retries", value);
 }
 
-/* What a request's DynamoDB calls tell the breaker: whether any could not reach it. Calls
- * that sent nothing (the request's time was spent queued) say nothing about DynamoDB. */
-static enum scoreboard_breaker_outcome
-api_breaker_outcome(const struct ddb_stats *before, const struct ddb_stats *after)
-{
-    static const ddb_status unreached[] = {DDB_ERR_CONNECT, DDB_ERR_TIMEOUT, DDB_ERR_TRANSPORT};
-
-    if (after->attempts == before->attempts)
-        return SCOREBOARD_BREAKER_NONE;
-    for (size_t i = 0; i < sizeof(unreached) / sizeof(unreached[0]); i++)
-        if (after->errors[unreached[i]] != before->errors[unreached[i]])
-            return SCOREBOARD_BREAKER_FAILED;
-    return SCOREBOARD_BREAKER_OK;
-}
-
-/* Tells the breaker how the request went; the request that moves it says so in the log. */
+/* Tells the breaker what an attempt of the request told (or, NONE, that a probe made none);
+ * the request that moves it says so in the log. */
 static void
 api_breaker_report(struct api *api, const struct http_request *req,
                    const struct scoreboard_breaker_ticket *ticket,
@@ -370,8 +396,8 @@ api_breaker_report(struct api *api, const struct http_request *req,
         http_request_log(req, "DynamoDB breaker open again: a probe could not reach DynamoDB");
     else
         http_request_log(req,
-                         "DynamoDB breaker open (trip %lu): requests in a row could not reach "
-                         "DynamoDB; those that need it answer 503 until a probe does",
+                         "DynamoDB breaker open (trip %lu): attempts in a row could not reach "
+                         "DynamoDB; requests that need it answer 503 until a probe does",
                          b.trips);
 }
 
@@ -382,6 +408,8 @@ api_handle(struct api *api, const struct http_request *req, http_req_status pars
     struct scoreboard_breaker_ticket ticket = {.admit = SCOREBOARD_BREAKER_PASS};
     struct ddb_stats before, after;
 
+    api->req = req;
+    api->ticket = &ticket;
     /* One deadline for every DynamoDB call of the request, from its start. */
     ddb_client_set_deadline(api->ddb,
                             api_request_start(api, req, scoreboard_now_ms()) + api->budget_ms);
@@ -392,8 +420,11 @@ api_handle(struct api *api, const struct http_request *req, http_req_status pars
         api_route(api, req, resp, &ticket);
     ddb_client_stats(api->ddb, &after);
     ddb_client_set_deadline(api->ddb, 0);
-    if (api->sb != NULL && ticket.admit != SCOREBOARD_BREAKER_REJECT)
-        api_breaker_report(api, req, &ticket, api_breaker_outcome(&before, &after));
+    /* Attempts were reported as they ended; a probe that made none gives its place back. */
+    if (api->sb != NULL && ticket.admit == SCOREBOARD_BREAKER_PROBE)
+        api_breaker_report(api, req, &ticket, SCOREBOARD_BREAKER_NONE);
+    api->req = NULL;
+    api->ticket = NULL;
     api_ddb_headers(resp, &before, &after);
     /* The router answers HEAD with the GET route: the same head, no body. */
     resp->head_only = strcmp(req->method, "HEAD") == 0;

@@ -12,10 +12,29 @@
 struct ddb_client;
 
 struct ddb_options {
-    const char *ca_file;       /* PEM CA bundle; NULL: AWS_CA_BUNDLE, else the system's */
-    long connect_timeout_ms;   /* 0: 3000 */
-    long attempt_timeout_ms;   /* one HTTP attempt; 0: 10000 */
+    const char *ca_file;     /* PEM CA bundle; NULL: AWS_CA_BUNDLE, else the system's */
+    long connect_timeout_ms; /* 0: 3000 */
+    /* One HTTP attempt of a single-item or table operation; 0: 10000 (create-tables' budget;
+     * the service passes SAVEALIFE_DDB_ATTEMPT_TIMEOUT). A page (Query, Scan, BatchGetItem,
+     * BatchWriteItem) may take DDB_PAGE_ATTEMPT_FACTOR times as long: it reads or writes up
+     * to 1 MB where a single item is at most 400 KB and usually a few. */
+    long attempt_timeout_ms;
     struct retry_policy retry; /* all zero: retry_policy_default() */
+};
+
+#define DDB_PAGE_ATTEMPT_FACTOR 4
+
+/* The owner's view of DynamoDB's health (the api's pool-wide breaker); every field optional. */
+struct ddb_hooks {
+    /* After every HTTP attempt: reached is 1 when DynamoDB answered (any HTTP status, a bad
+     * CRC included), 0 when the attempt could not connect, timed out or lost its connection.
+     * Attempts that failed before sending (credentials, memory) are not reported. */
+    void (*attempt)(void *ctx, int reached);
+    /* Before every attempt, the first included, and every round of parallel calls: 0 ends
+     * the call at once with DDB_ERR_STOPPED. maybe_applied keeps what earlier attempts left:
+     * a write whose attempt may have been applied is not sent again in any case. */
+    int (*go_on)(void *ctx);
+    void *ctx;
 };
 
 /* Running figures of a client, for logs, response headers and the status page. */
@@ -47,6 +66,9 @@ void ddb_client_stats(const struct ddb_client *c, struct ddb_stats *out);
  * with DDB_ERR_TIMEOUT. The api sets it when a request starts and clears it at its end. */
 void ddb_client_set_deadline(struct ddb_client *c, uint64_t deadline_ms);
 uint64_t ddb_client_deadline(const struct ddb_client *c);
+
+/* Sets the hooks (copied; NULL removes them). */
+void ddb_client_set_hooks(struct ddb_client *c, const struct ddb_hooks *hooks);
 
 /* The resolved endpoint URL and region, for logs. */
 const char *ddb_client_endpoint(const struct ddb_client *c);

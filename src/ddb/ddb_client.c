@@ -10,6 +10,12 @@
  * it happened (the repositories' write tokens), the client does not. The transport keeps curl
  * from re-sending such a write on its own (transport_request.once).
  *
+ * Each attempt has its own timeout, far below the call's budget: DynamoDB answers an item in
+ * milliseconds, so an attempt that has waited that long is stalled, and another (or the
+ * owner's breaker) serves better than waiting on. The owner hears of every attempt (hooks:
+ * reached DynamoDB or not) and is asked before every attempt whether to go on, so that a
+ * pool-wide breaker stops calls that would only wait on a DynamoDB out of reach.
+ *
  * A 2xx whose body is not a JSON object is DDB_ERR_BAD_RESPONSE and is not retried, as in
  * botocore: the operation was applied (a retried conditional write would then fail for the
  * wrong reason), and corruption in transit is caught before that by the x-amz-crc32 check
@@ -19,6 +25,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -74,6 +81,7 @@ struct ddb_client {
     uint64_t rnd;
     struct ddb_stats stats;
     uint64_t request_deadline_ms; /* CLOCK_MONOTONIC ms the request must end by; 0: none */
+    struct ddb_hooks hooks;
 };
 
 /* One attempt of one call, signed and ready to send. The lines point into it and into the
@@ -97,6 +105,7 @@ struct call {
     json_object *response;
     json_object *failure_body; /* a write's ConditionalCheckFailed answer (may hold the Item) */
     int repeatable;            /* retry_repeatable(): may be sent again after any failure */
+    int page;                  /* Query, Scan or a batch: a longer attempt timeout */
     struct ddb_error *err;
     struct signed_req sreq;
 };
@@ -304,6 +313,54 @@ note_request_id(struct ddb_error *err, const char *request_id)
         snprintf(err->message + len, sizeof(err->message) - len, " (request id %s)", request_id);
 }
 
+/* Tells the owner whether the attempt reached DynamoDB (tst is what the transport gave). */
+static void
+call_report(const struct ddb_client *c, ddb_status tst)
+{
+    int reached;
+
+    if (c->hooks.attempt == NULL)
+        return;
+    switch (tst) {
+    case DDB_OK:
+    case DDB_ERR_CRC32: /* an answer, damaged on its way */
+        reached = 1;
+        break;
+    case DDB_ERR_CONNECT:
+    case DDB_ERR_TIMEOUT:
+    case DDB_ERR_TRANSPORT:
+        reached = 0;
+        break;
+    default:
+        return; /* a local failure (memory, TLS setup): nothing learnt about DynamoDB */
+    }
+    c->hooks.attempt(c->hooks.ctx, reached);
+}
+
+/* Ends a call the owner stopped: err says so, keeping what went wrong before and
+ * maybe_applied. */
+static void
+call_stopped(struct ddb_error *err)
+{
+    if (err->status != DDB_OK) {
+        char was[sizeof(err->message)];
+
+        snprintf(was, sizeof(was), "%s", err->message);
+        ddb_error_set(err, DDB_ERR_STOPPED,
+                      "DynamoDB is out of reach (the breaker is open); not sent again after: %s",
+                      was);
+    } else {
+        ddb_error_set(err, DDB_ERR_STOPPED, "DynamoDB is out of reach (the breaker is open)");
+    }
+}
+
+/* Whether the owner lets the call make another attempt (or a round). */
+static int
+call_go_on(const struct ddb_client *c)
+{
+    return c->hooks.go_on == NULL || c->hooks.go_on(c->hooks.ctx);
+}
+
 /* Judges one attempt: tst and resp are what the transport gave. Fills call->response on
  * success, call->err otherwise. */
 static ddb_status
@@ -314,6 +371,7 @@ call_outcome(struct ddb_client *c, struct call *call, ddb_status tst,
     ddb_status st = tst;
 
     c->stats.attempts++;
+    call_report(c, tst);
     if (tst == DDB_OK) {
         if (resp->status >= 200 && resp->status <= 299) {
             st = parse_body(c, resp->body, resp->body_len, &call->response, err);
@@ -385,13 +443,25 @@ call_out_of_time(long deadline, struct ddb_error *err)
 
 /* The time an attempt may take: its own limit, cut to what the deadline leaves. */
 static long
-attempt_timeout(const struct ddb_client *c, long deadline)
+attempt_timeout(const struct ddb_client *c, const struct call *call, long deadline)
 {
     long left = deadline - now_ms();
+    long limit = c->attempt_timeout_ms;
 
+    if (call->page)
+        limit = limit <= LONG_MAX / DDB_PAGE_ATTEMPT_FACTOR ? limit * DDB_PAGE_ATTEMPT_FACTOR
+                                                            : LONG_MAX;
     if (left < 1)
         left = 1;
-    return left < c->attempt_timeout_ms ? left : c->attempt_timeout_ms;
+    return left < limit ? left : limit;
+}
+
+/* Operations that read or write a page of items rather than one. */
+static int
+operation_is_page(const char *op)
+{
+    return strcmp(op, "Query") == 0 || strcmp(op, "Scan") == 0 || strcmp(op, "BatchGetItem") == 0 ||
+           strcmp(op, "BatchWriteItem") == 0;
 }
 
 static void
@@ -434,6 +504,7 @@ call_init(struct call *call, const char *operation, json_object *request, struct
     memset(call, 0, sizeof(*call));
     call->err = err;
     call->repeatable = retry_repeatable(operation, request);
+    call->page = operation != NULL && operation_is_page(operation);
     ddb_error_clear(err);
     if (request != NULL && !json_object_is_type(request, json_type_object))
         return ddb_error_set(err, DDB_ERR_INVALID, "the request is not a JSON object");
@@ -486,8 +557,13 @@ ddb_call(struct ddb_client *c, const char *operation, json_object *request, json
         goto out;
     }
     for (;;) {
+        if (!call_go_on(c)) {
+            call_stopped(err);
+            st = DDB_ERR_STOPPED;
+            break;
+        }
         /* Signed afresh each time: a new date, and credentials that may have been renewed. */
-        st = call_sign(c, operation, &call, attempt_timeout(c, deadline), err);
+        st = call_sign(c, operation, &call, attempt_timeout(c, &call, deadline), err);
         if (st != DDB_OK)
             break;
         call.attempts++;
@@ -523,8 +599,8 @@ parallel_round(struct ddb_client *c, const char *operation, struct call *calls, 
     for (size_t i = 0; i < n; i++) {
         if (calls[i].done)
             continue;
-        if (call_sign(c, operation, &calls[i], attempt_timeout(c, deadline), calls[i].err) !=
-            DDB_OK) {
+        if (call_sign(c, operation, &calls[i], attempt_timeout(c, &calls[i], deadline),
+                      calls[i].err) != DDB_OK) {
             calls[i].done = 1;
             continue;
         }
@@ -594,6 +670,14 @@ ddb_call_parallel(struct ddb_client *c, const char *operation, json_object *cons
         long wait = 0;
         int again = 0;
 
+        if (!call_go_on(c)) {
+            for (i = 0; i < n; i++)
+                if (!calls[i].done) {
+                    call_stopped(calls[i].err);
+                    calls[i].done = 1;
+                }
+            break;
+        }
         parallel_round(c, operation, calls, n, deadline, pending, reqs, resps, results, terrs);
         /* Those that may retry wait together, as long as the longest backoff among them. */
         for (i = 0; i < n; i++) {
@@ -737,6 +821,17 @@ ddb_client_stats(const struct ddb_client *c, struct ddb_stats *out)
         return;
     }
     *out = c->stats;
+}
+
+void
+ddb_client_set_hooks(struct ddb_client *c, const struct ddb_hooks *hooks)
+{
+    if (c == NULL)
+        return;
+    if (hooks != NULL)
+        c->hooks = *hooks;
+    else
+        memset(&c->hooks, 0, sizeof(c->hooks));
 }
 
 void

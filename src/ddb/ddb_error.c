@@ -75,6 +75,7 @@ static const char *const status_names[] = {
     [DDB_ERR_TRANSACTION] = "transaction",
     [DDB_ERR_AUTH] = "auth",
     [DDB_ERR_SERVICE] = "service",
+    [DDB_ERR_STOPPED] = "stopped",
     [DDB_ERR_CLIENT] = "client",
 };
 

@@ -26,6 +26,8 @@ typedef enum {
     DDB_ERR_TRANSACTION,    /* TransactionConflict/TransactionCanceled */
     DDB_ERR_AUTH,           /* signature, token or access errors (never retried) */
     DDB_ERR_SERVICE,        /* a 5xx from the service after retries */
+    DDB_ERR_STOPPED,        /* the owner's go-on hook stopped the call (DynamoDB is out of
+                               reach, its breaker says): nothing more was sent */
     DDB_ERR_CLIENT,         /* any other 4xx the service returned */
 } ddb_status;
 

@@ -375,8 +375,18 @@ idempotency_repo_complete(struct idempotency_repo *r, const struct idempotency_c
     }
     struct ddb_cond cond = {.expression = cond_expr, .names = names, .values = values};
     ddb_status st = ddb_update_item(r->ddb, r->table, keymap, update, &cond, NULL, NULL, err);
+    int repeated = 0;
+    /* An attempt that may have been applied (its answer timed out or was lost) is sent once
+     * more: its condition makes the repeat harmless, and without it the record would stay
+     * in flight, answering the client's retries 409, until its lease ends. A repeat that
+     * fails its condition finds the record no longer ours in flight: most likely done by
+     * the first attempt, and in any case nothing more for this request to do. */
+    if (st != DDB_OK && err->maybe_applied) {
+        repeated = 1;
+        st = ddb_update_item(r->ddb, r->table, keymap, update, &cond, NULL, NULL, err);
+    }
     if (st == DDB_ERR_CONDITIONAL)
-        rs = REPO_PRECONDITION;
+        rs = repeated ? REPO_OK : REPO_PRECONDITION;
     else if (st != DDB_OK)
         rs = repo_status_from_ddb(st);
 out:

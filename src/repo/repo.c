@@ -59,6 +59,7 @@ repo_status_from_ddb(ddb_status status)
     case DDB_ERR_TRANSPORT:
     case DDB_ERR_CRC32:
     case DDB_ERR_SERVICE:
+    case DDB_ERR_STOPPED: /* the breaker is open: nothing was sent */
     case DDB_ERR_CREDENTIALS:
     case DDB_ERR_AUTH:
     case DDB_ERR_CONFIG:
@@ -323,7 +324,9 @@ repo_write_once(struct repo *repo, struct repo_write *w, struct ddb_error *err)
 
 /* Sends the write and, when the client says its attempt may have been applied, once more with
  * the same token and condition: if the first one happened, this one fails its condition,
- * which repo_resolve then reads. A second uncertain attempt is not repeated (503). */
+ * which repo_resolve then reads. A second uncertain attempt is not repeated (503), nor is the
+ * repeat sent while the breaker is open (the client stops it at once: 503). Whatever else
+ * keeps the repeat from answering leaves the first attempt's doubt: maybe_applied stays. */
 static ddb_status
 repo_write(struct repo *repo, struct repo_write *w, struct ddb_error *err)
 {
@@ -332,7 +335,10 @@ repo_write(struct repo *repo, struct repo_write *w, struct ddb_error *err)
     if (st == DDB_OK || !err->maybe_applied)
         return st;
     w->repeated = 1;
-    return repo_write_once(repo, w, err);
+    st = repo_write_once(repo, w, err);
+    if (st != DDB_OK && st != DDB_ERR_CONDITIONAL)
+        err->maybe_applied = 1;
+    return st;
 }
 
 /* What a write's conditional failure means. Without a repeat or a token of the request

@@ -12,18 +12,22 @@
 #define READ_TRIES 1000
 
 /* The DynamoDB breaker's thresholds (README, "When DynamoDB stalls").
- * A failure is a request whose DynamoDB call still could not connect, or timed out, after
- * the client's retries within the request's deadline: a blip is absorbed by the retries and
- * never counts, so even a few such requests mean DynamoDB is out of reach.
- * - BREAKER_FAILURES in a row across the pool, with no request reaching DynamoDB in between,
- *   open it. In a stall nothing gets through, so the first wave of stuck requests of any pool
- *   from 3 workers up trips it, and the requests queued behind them are refused at once
- *   instead of each waiting out a budget; one success resets the count, so a service that
- *   mostly works (one slow item, a partial fault) is never shed.
+ * A failure is one DynamoDB attempt that could not connect, timed out or lost its connection;
+ * any HTTP answer (a throttle, a 5xx) reaches DynamoDB and is a success. Attempts are cut by
+ * the client's attempt timeout (SAVEALIFE_DDB_ATTEMPT_TIMEOUT, 500 ms), far longer than
+ * DynamoDB takes, so one failure is already rare and a stall shows within that timeout.
+ * - BREAKER_FAILURES in a row across the pool, with no attempt reaching DynamoDB in between,
+ *   open it. In a stall nothing gets through: the attempts in flight when it starts trip it
+ *   one attempt timeout later (a single request's own retries do too), and the requests in
+ *   calls stop at their next attempt instead of each waiting out its budget. Three, not
+ *   one: a lost connection or a slow attempt now and then fails alone; one success resets
+ *   the count, so a service that mostly works (one slow item, a partial fault) is never
+ *   shed.
  * - BREAKER_WINDOW_MS: failures further apart than this are not a run.
  * - BREAKER_COOL_MS: how long it stays open before probing. Short, because a probe is cheap
- *   (at most BREAKER_PROBES workers held, each for one request budget at most) and service
- *   should be back about a second after DynamoDB is; Retry-After gives clients what is left.
+ *   (at most BREAKER_PROBES workers held, each for one attempt timeout: its first failed
+ *   attempt opens the breaker again and stops it) and service should be back about a second
+ *   after DynamoDB is; Retry-After gives clients what is left.
  * - BREAKER_PROBES: requests let through at once while half-open. Two, so one probe lost to
  *   an unrelated cause (a client gone, a request that needs no call after all) does not hold
  *   recovery back, while a DynamoDB still stalled holds two workers at most. */
@@ -688,6 +692,21 @@ scoreboard_breaker_report(struct scoreboard *sb, uint64_t now,
         next = rel << BR_RUN_SHIFT | len;
     } while (!atomic_compare_exchange_weak(&p->breaker_run, &run, next));
     return len >= BREAKER_FAILURES ? br_trip(sb, rel) : 0;
+}
+
+int
+scoreboard_breaker_allows(const struct scoreboard *sb, const struct scoreboard_breaker_ticket *t)
+{
+    uint64_t w = atomic_load_explicit(&sb->pool->breaker, memory_order_acquire);
+
+    switch (br_state(w)) {
+    case SCOREBOARD_BREAKER_CLOSED:
+        return t->admit != SCOREBOARD_BREAKER_REJECT;
+    case SCOREBOARD_BREAKER_HALF_OPEN:
+        return t->admit == SCOREBOARD_BREAKER_PROBE && br_since(w) == t->probe;
+    default:
+        return 0;
+    }
 }
 
 void

@@ -73,11 +73,12 @@ enum scoreboard_breaker_admit {
     SCOREBOARD_BREAKER_REJECT,   /* open: answer 503 with Retry-After at once */
 };
 
-/* How a request admitted by the breaker went, as far as DynamoDB is concerned. */
+/* What one DynamoDB attempt of a request admitted by the breaker told, or (NONE) that the
+ * request made none. */
 enum scoreboard_breaker_outcome {
     SCOREBOARD_BREAKER_NONE = 0, /* it made no DynamoDB call */
-    SCOREBOARD_BREAKER_OK,       /* DynamoDB answered every call (whatever the answer) */
-    SCOREBOARD_BREAKER_FAILED,   /* a call could not connect or timed out, after retries */
+    SCOREBOARD_BREAKER_OK,       /* an attempt reached DynamoDB (whatever the answer) */
+    SCOREBOARD_BREAKER_FAILED,   /* an attempt could not connect, timed out or was lost */
 };
 
 struct scoreboard_breaker_ticket {
@@ -152,11 +153,18 @@ int scoreboard_read_ddb(const struct scoreboard *sb, struct ddb_stats *out);
 void scoreboard_breaker_admit(struct scoreboard *sb, uint64_t now, uint64_t stale_ms,
                               struct scoreboard_breaker_ticket *t);
 
-/* Worker, after that request: its outcome. Returns 1 when this report moved the breaker
+/* Worker, after each DynamoDB attempt of that request, and at its end (NONE: gives back a
+ * probe that made no attempt). Returns 1 when this report moved the breaker
  * (opened, closed or re-opened it: worth a log line), else 0. */
 int scoreboard_breaker_report(struct scoreboard *sb, uint64_t now,
                               const struct scoreboard_breaker_ticket *t,
                               enum scoreboard_breaker_outcome outcome);
+
+/* Worker, before each DynamoDB attempt of a request admitted with *t: whether the breaker
+ * still lets it go on. Closed lets every admitted request on; open stops them all; half-open
+ * only the probes of the current period. One atomic load. */
+int scoreboard_breaker_allows(const struct scoreboard *sb,
+                              const struct scoreboard_breaker_ticket *t);
 
 void scoreboard_read_breaker(const struct scoreboard *sb, struct scoreboard_breaker *out);
 

@@ -12,7 +12,9 @@ pl_start_proxy
 STACK_WORKERS=1
 SAVEALIFE_LISTEN_BACKLOG=1
 export SAVEALIFE_LISTEN_BACKLOG
-harness_start_stack
+# 10 s DynamoDB attempts: the held GetItem must hold the worker, not be retried after the
+# default 500 ms attempt timeout.
+harness_start_stack --ddb-attempt-timeout 10000
 pl_create_company Backlogco
 pl_proxy_delay GetItem 3000 1
 

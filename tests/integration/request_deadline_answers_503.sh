@@ -3,13 +3,16 @@
 # answering slower than the budget gives 503 with Retry-After within the timeout, never 502,
 # and the worker is not replaced: a plain read, an update whose decision read would overrun
 # (the update itself answers late, then the read after its failed condition hangs), and a
-# bulk delete whose BatchWriteItem hangs.
+# bulk delete whose BatchWriteItem hangs. The DynamoDB attempt timeout is raised to 10 s
+# (SAVEALIFE_DDB_ATTEMPT_TIMEOUT), so that one slow answer is cut by the request's deadline
+# rather than by the attempt timeout and a retry (the service's default of 500 ms would
+# answer the read 200 from its second attempt).
 . "$TOP_SRCDIR/tests/lib/harness.sh"
 . "$TOP_SRCDIR/tests/tools/process-lib.sh"
 harness_env
 pl_start_proxy
 STACK_WORKERS=2
-harness_start_stack --request-timeout 3
+harness_start_stack --request-timeout 3 --ddb-attempt-timeout 10000
 
 pl_create_company Slowco
 pl_create_company Otherco

@@ -8,7 +8,9 @@
 harness_env
 pl_start_proxy
 STACK_WORKERS=2
-harness_start_stack
+# 10 s DynamoDB attempts: the held GetItem must hold the worker, not be retried after the
+# default 500 ms attempt timeout.
+harness_start_stack --ddb-attempt-timeout 10000
 
 pl_create_company Slowco
 workers=$(pl_workers)

@@ -851,6 +851,189 @@ START_TEST(conditional_failure_hands_back_the_old_item)
 }
 END_TEST
 
+/* ---- the owner's hooks (ddb_client_set_hooks) ---- */
+
+/* What the hooks saw; go_on says yes `allow` times, then no. */
+static struct {
+    int reached[16];
+    int attempts;
+    int asked;
+    int allow;
+} hook_log;
+
+static void
+hook_attempt(void *ctx, int reached)
+{
+    ck_assert_ptr_eq(ctx, &hook_log);
+    if (hook_log.attempts < 16)
+        hook_log.reached[hook_log.attempts] = reached;
+    hook_log.attempts++;
+}
+
+static int
+hook_go_on(void *ctx)
+{
+    ck_assert_ptr_eq(ctx, &hook_log);
+    return hook_log.asked++ < hook_log.allow;
+}
+
+/* A client with the hooks, go_on allowing `allow` attempts or rounds. */
+static struct ddb_client *
+hooked_client(const struct ddb_options *opts, int allow)
+{
+    struct ddb_client *c = client_of(opts);
+    struct ddb_hooks hooks = {hook_attempt, hook_go_on, &hook_log};
+
+    memset(&hook_log, 0, sizeof(hook_log));
+    hook_log.allow = allow;
+    ddb_client_set_hooks(c, &hooks);
+    return c;
+}
+
+/* Each attempt is reported: a hung one (cut at the attempt timeout) and a dropped one did not
+ * reach DynamoDB; a throttle and an answer did. go_on is asked before every attempt. */
+START_TEST(hooks_see_every_attempt)
+{
+    struct ddb_options opts = small_policy();
+    struct ddb_client *c;
+    struct outcome o;
+
+    opts.attempt_timeout_ms = 300;
+    c = hooked_client(&opts, 100);
+    scenario("{\"responses\":[{\"hang\":true},{\"reset\":true}," THROTTLE_BODY "," ITEM_BODY "]}");
+    o = call_on(c, &opts, "GetItem", "{\"TableName\":\"things\",\"Key\":{\"id\":{\"S\":\"a\"}}}");
+    assert_item(&o);
+    ck_assert_int_eq(o.err.attempts, 4);
+    ck_assert_msg(o.elapsed_ms >= 300 - 50 && o.elapsed_ms < 1500, "took %ld ms", o.elapsed_ms);
+    ck_assert_int_eq(hook_log.attempts, 4);
+    ck_assert_int_eq(hook_log.reached[0], 0);
+    ck_assert_int_eq(hook_log.reached[1], 0);
+    ck_assert_int_eq(hook_log.reached[2], 1);
+    ck_assert_int_eq(hook_log.reached[3], 1);
+    ck_assert_int_eq(hook_log.asked, 4);
+    assert_server_saw(4);
+    json_object_put(o.response);
+
+    /* Removed: nothing is reported any more. */
+    ddb_client_set_hooks(c, NULL);
+    scenario("{\"responses\":[" ITEM_BODY "]}");
+    o = call_on(c, &opts, "GetItem", "{\"TableName\":\"things\",\"Key\":{\"id\":{\"S\":\"a\"}}}");
+    assert_item(&o);
+    ck_assert_int_eq(hook_log.attempts, 4);
+    json_object_put(o.response);
+    ddb_client_free(c);
+}
+END_TEST
+
+/* go_on says no after the first attempt hung: no retry, DDB_ERR_STOPPED at once, and the
+ * message keeps what went wrong. */
+START_TEST(go_on_stops_retries)
+{
+    struct ddb_options opts = small_policy();
+    struct ddb_client *c;
+    struct outcome o;
+
+    opts.attempt_timeout_ms = 300;
+    c = hooked_client(&opts, 1);
+    scenario("{\"responses\":[{\"hang\":true}],\"default\":" ITEM_BODY "}");
+    o = call_on(c, &opts, "GetItem", "{\"TableName\":\"things\",\"Key\":{\"id\":{\"S\":\"a\"}}}");
+    ck_assert_msg(o.status == DDB_ERR_STOPPED, "got %s: %s", ddb_error_name(o.status),
+                  o.err.message);
+    ck_assert_msg(strstr(o.err.message, "timed out") != NULL, "message: %s", o.err.message);
+    ck_assert_int_eq(o.err.attempts, 1);
+    ck_assert_msg(o.elapsed_ms >= 300 - 50 && o.elapsed_ms < 1000, "took %ld ms", o.elapsed_ms);
+    ck_assert_int_eq(hook_log.attempts, 1);
+    ck_assert_int_eq(hook_log.reached[0], 0);
+    ck_assert_int_eq(hook_log.asked, 2);
+    ck_assert_int_eq(o.stats.errors[DDB_ERR_STOPPED], 1);
+    ck_assert_int_eq(server_saw_target("GetItem"), 1);
+
+    /* A write stopped before its first attempt sends nothing and was not applied. */
+    o = call_on(c, &opts, "PutItem", PUT_REQUEST);
+    ck_assert_int_eq(o.status, DDB_ERR_STOPPED);
+    ck_assert_int_eq(o.err.attempts, 0);
+    ck_assert(!o.err.maybe_applied);
+    ck_assert_int_eq(hook_log.attempts, 1);
+    ck_assert_int_eq(server_saw_target("PutItem"), 0);
+    ddb_client_free(c);
+}
+END_TEST
+
+/* A write whose attempt timed out may have been applied: it ends there, maybe_applied, and
+ * go_on is not even asked about a retry that cannot happen. */
+START_TEST(go_on_leaves_an_uncertain_write_uncertain)
+{
+    struct ddb_options opts = small_policy();
+    struct ddb_client *c;
+    struct outcome o;
+
+    opts.attempt_timeout_ms = 300;
+    c = hooked_client(&opts, 100);
+    scenario("{\"responses\":[{\"hang\":true}],\"default\":" EMPTY_OK "}");
+    o = call_on(c, &opts, "PutItem", PUT_REQUEST);
+    assert_uncertain(&o, DDB_ERR_TIMEOUT);
+    ck_assert_int_eq(hook_log.asked, 1);
+    ck_assert_int_eq(hook_log.attempts, 1);
+    ck_assert_int_eq(hook_log.reached[0], 0);
+    ck_assert_int_eq(server_saw_target("PutItem"), 1);
+    ddb_client_free(c);
+}
+END_TEST
+
+/* go_on is asked before each round of a batch: a throttled first round is not followed by a
+ * second once it says no. */
+START_TEST(go_on_stops_batch_rounds)
+{
+    struct ddb_options opts = small_policy();
+    struct ddb_client *c = hooked_client(&opts, 1);
+    struct ddb_error err;
+    json_object *keys = json_tokener_parse("[{\"id\":{\"S\":\"a\"}},{\"id\":{\"S\":\"b\"}}]");
+    json_object *items = NULL;
+    ddb_status st;
+
+    ck_assert_ptr_nonnull(keys);
+    scenario("{\"responses\":[" THROTTLE_BODY "],\"default\":{\"status\":200,\"body\":"
+             "{\"Responses\":{\"things\":[]},\"UnprocessedKeys\":{}}}}");
+    st = ddb_batch_get(c, "things", keys, 0, &items, &err);
+    ck_assert_msg(st == DDB_ERR_STOPPED, "got %s: %s", ddb_error_name(st), err.message);
+    ck_assert_int_eq(server_saw_target("BatchGetItem"), 1);
+    ck_assert_int_eq(hook_log.attempts, 1);
+    ck_assert_int_eq(hook_log.reached[0], 1);
+    json_object_put(items);
+    json_object_put(keys);
+    ddb_client_free(c);
+}
+END_TEST
+
+/* A page (Query) may take DDB_PAGE_ATTEMPT_FACTOR attempt timeouts; a single item one. */
+START_TEST(page_attempts_get_longer)
+{
+    struct ddb_options opts = small_policy();
+    struct ddb_client *c;
+    struct outcome o;
+
+    opts.attempt_timeout_ms = 200;
+    c = client_of(&opts);
+    scenario("{\"responses\":[{\"delay_ms\":500,\"status\":200,\"body\":{\"Items\":[],"
+             "\"Count\":0}}]}");
+    o = call_on(c, &opts, "Query",
+                "{\"TableName\":\"things\",\"KeyConditionExpression\":\"id = :a\","
+                "\"ExpressionAttributeValues\":{\":a\":{\"S\":\"a\"}}}");
+    ck_assert_msg(o.status == DDB_OK, "got %s: %s", ddb_error_name(o.status), o.err.message);
+    ck_assert_int_eq(o.err.attempts, 1);
+    json_object_put(o.response);
+
+    scenario("{\"responses\":[{\"delay_ms\":500,\"status\":200,\"body\":{}}],\"default\":" ITEM_BODY
+             "}");
+    o = call_on(c, &opts, "GetItem", "{\"TableName\":\"things\",\"Key\":{\"id\":{\"S\":\"a\"}}}");
+    assert_item(&o);
+    ck_assert_int_eq(o.err.attempts, 2);
+    ck_assert_msg(o.elapsed_ms >= 200 - 50 && o.elapsed_ms < 500, "took %ld ms", o.elapsed_ms);
+    json_object_put(o.response);
+    ddb_client_free(c);
+}
+END_TEST
+
 static Suite *
 faults_suite(void)
 {
@@ -883,6 +1066,11 @@ faults_suite(void)
     tcase_add_test(tc, batch_of_deletes_is_resent_batch_with_a_put_is_not);
     tcase_add_test(tc, refused_connection_write_is_retried);
     tcase_add_test(tc, conditional_failure_hands_back_the_old_item);
+    tcase_add_test(tc, hooks_see_every_attempt);
+    tcase_add_test(tc, go_on_stops_retries);
+    tcase_add_test(tc, go_on_leaves_an_uncertain_write_uncertain);
+    tcase_add_test(tc, go_on_stops_batch_rounds);
+    tcase_add_test(tc, page_attempts_get_longer);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -11,7 +11,7 @@ static const char *const vars[] = {
     "SAVEALIFE_WORKERS",      "SAVEALIFE_WORKERS_MIN",     "SAVEALIFE_WORKERS_MAX",
     "SAVEALIFE_MAX_REQUESTS", "SAVEALIFE_REQUEST_TIMEOUT", "SAVEALIFE_BODY_LIMIT",
     "SAVEALIFE_TABLE_PREFIX", "SAVEALIFE_SCHEMA_DIR",      "SAVEALIFE_TOKENS_FILE",
-    "SAVEALIFE_LOG_LEVEL",    "SAVEALIFE_LISTEN_BACKLOG",
+    "SAVEALIFE_LOG_LEVEL",    "SAVEALIFE_LISTEN_BACKLOG",  "SAVEALIFE_DDB_ATTEMPT_TIMEOUT",
 };
 
 static void
@@ -43,6 +43,7 @@ START_TEST(test_defaults)
     ck_assert_int_eq(cfg.workers_max, 128);
     ck_assert_int_eq(cfg.max_requests, 10000);
     ck_assert_int_eq(cfg.request_timeout, 30);
+    ck_assert_int_eq(cfg.ddb_attempt_timeout, 500);
     ck_assert_int_eq(cfg.body_limit, 65536);
     ck_assert_str_eq(cfg.table_prefix, "");
     /* $(sysconfdir)/savealife/tokens: /etc/savealife/tokens in the Debian package, under the
@@ -58,12 +59,16 @@ START_TEST(test_environment_then_flags)
 {
     struct config cfg;
     char errbuf[256];
-    char *argv[] = {"--workers", "3", "--table-prefix=dev-", "--log-level", "debug"};
+    char *argv[] = {"--workers",   "3",     "--table-prefix=dev-",
+                    "--log-level", "debug", "--ddb-attempt-timeout",
+                    "800"};
     clear_env();
+    setenv("SAVEALIFE_DDB_ATTEMPT_TIMEOUT", "2000", 1);
     setenv("SAVEALIFE_WORKERS", "5", 1);
     setenv("SAVEALIFE_BODY_LIMIT", "1024", 1);
     setenv("SAVEALIFE_SOCKET_MODE", "0600", 1);
-    ck_assert_int_eq(load(&cfg, 5, argv, errbuf), 0);
+    ck_assert_int_eq(load(&cfg, 7, argv, errbuf), 0);
+    ck_assert_int_eq(cfg.ddb_attempt_timeout, 800);
     ck_assert_int_eq(cfg.workers, 3);
     ck_assert_int_eq(cfg.body_limit, 1024);
     ck_assert_uint_eq(cfg.socket_mode, 0600);
@@ -77,14 +82,25 @@ END_TEST
 static const struct {
     const char *var, *value;
 } bad_values[] = {
-    {"SAVEALIFE_WORKERS", "0"},        {"SAVEALIFE_WORKERS", "eight"},
-    {"SAVEALIFE_WORKERS", "8x"},       {"SAVEALIFE_WORKERS", "-1"},
-    {"SAVEALIFE_WORKERS", ""},         {"SAVEALIFE_MAX_REQUESTS", "99999999999999999999"},
-    {"SAVEALIFE_SOCKET_MODE", "0999"}, {"SAVEALIFE_SOCKET_MODE", "01777"},
-    {"SAVEALIFE_LOG_LEVEL", "loud"},   {"SAVEALIFE_TABLE_PREFIX", "a b"},
-    {"SAVEALIFE_BODY_LIMIT", " 10"},   {"SAVEALIFE_REQUEST_TIMEOUT", "+5"},
-    {"SAVEALIFE_LISTEN_BACKLOG", "0"}, {"SAVEALIFE_LISTEN_BACKLOG", "65536"},
-    {"SAVEALIFE_LISTEN_BACKLOG", ""},  {"SAVEALIFE_WORKERS_MAX", "1025"},
+    {"SAVEALIFE_WORKERS", "0"},
+    {"SAVEALIFE_WORKERS", "eight"},
+    {"SAVEALIFE_WORKERS", "8x"},
+    {"SAVEALIFE_WORKERS", "-1"},
+    {"SAVEALIFE_WORKERS", ""},
+    {"SAVEALIFE_MAX_REQUESTS", "99999999999999999999"},
+    {"SAVEALIFE_SOCKET_MODE", "0999"},
+    {"SAVEALIFE_SOCKET_MODE", "01777"},
+    {"SAVEALIFE_LOG_LEVEL", "loud"},
+    {"SAVEALIFE_TABLE_PREFIX", "a b"},
+    {"SAVEALIFE_BODY_LIMIT", " 10"},
+    {"SAVEALIFE_REQUEST_TIMEOUT", "+5"},
+    {"SAVEALIFE_LISTEN_BACKLOG", "0"},
+    {"SAVEALIFE_LISTEN_BACKLOG", "65536"},
+    {"SAVEALIFE_LISTEN_BACKLOG", ""},
+    {"SAVEALIFE_WORKERS_MAX", "1025"},
+    {"SAVEALIFE_DDB_ATTEMPT_TIMEOUT", "49"},
+    {"SAVEALIFE_DDB_ATTEMPT_TIMEOUT", "60001"},
+    {"SAVEALIFE_DDB_ATTEMPT_TIMEOUT", "0.5"},
 };
 
 START_TEST(test_bad_value_names_variable)

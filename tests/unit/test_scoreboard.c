@@ -451,6 +451,41 @@ START_TEST(test_breaker_probes_close_it)
 }
 END_TEST
 
+/* Whether an admitted request may go on with its next DynamoDB attempt: while closed; once
+ * open, not any more; half-open, only the probes of the current period. */
+START_TEST(test_breaker_allows_admitted_requests_on)
+{
+    struct scoreboard *sb = board(1);
+    struct scoreboard_breaker_ticket pass, p1, p2, t;
+    struct scoreboard_breaker b;
+    uint64_t now = scoreboard_now_ms();
+
+    ck_assert_int_eq(admit_at(sb, now, &pass), SCOREBOARD_BREAKER_PASS);
+    ck_assert(scoreboard_breaker_allows(sb, &pass));
+    trip_at(sb, now);
+    ck_assert(!scoreboard_breaker_allows(sb, &pass));
+    ck_assert_int_eq(admit_at(sb, now + 10, &t), SCOREBOARD_BREAKER_REJECT);
+    ck_assert(!scoreboard_breaker_allows(sb, &t));
+    ck_assert_int_eq(admit_at(sb, now + 1000, &p1), SCOREBOARD_BREAKER_PROBE);
+    ck_assert(scoreboard_breaker_allows(sb, &p1));
+    ck_assert(!scoreboard_breaker_allows(sb, &pass));
+    /* The probe's first failed attempt opens it again: the probe stops too. */
+    ck_assert_int_eq(scoreboard_breaker_report(sb, now + 1500, &p1, SCOREBOARD_BREAKER_FAILED), 1);
+    ck_assert_int_eq(breaker_state(sb, &b), SCOREBOARD_BREAKER_OPEN);
+    ck_assert(!scoreboard_breaker_allows(sb, &p1));
+    /* A probe of an earlier period is not one of the next. */
+    ck_assert_int_eq(admit_at(sb, now + 2500, &p2), SCOREBOARD_BREAKER_PROBE);
+    ck_assert(scoreboard_breaker_allows(sb, &p2));
+    ck_assert(!scoreboard_breaker_allows(sb, &p1));
+    ck_assert_int_eq(scoreboard_breaker_report(sb, now + 2510, &p2, SCOREBOARD_BREAKER_OK), 1);
+    ck_assert_int_eq(breaker_state(sb, &b), SCOREBOARD_BREAKER_CLOSED);
+    ck_assert(scoreboard_breaker_allows(sb, &pass));
+    ck_assert(scoreboard_breaker_allows(sb, &p1));
+    ck_assert(!scoreboard_breaker_allows(sb, &t));
+    scoreboard_free(sb);
+}
+END_TEST
+
 START_TEST(test_breaker_failed_probe_reopens)
 {
     struct scoreboard *sb = board(1);
@@ -577,6 +612,7 @@ scoreboard_suite(void)
     tcase_add_test(tc, test_breaker_failures_far_apart_are_no_run);
     tcase_add_test(tc, test_breaker_probes_close_it);
     tcase_add_test(tc, test_breaker_failed_probe_reopens);
+    tcase_add_test(tc, test_breaker_allows_admitted_requests_on);
     tcase_add_test(tc, test_breaker_lost_probes_are_replaced);
     tcase_add_test(tc, test_breaker_shared_across_processes);
     tcase_set_timeout(tc, 30);
