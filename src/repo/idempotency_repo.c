@@ -291,7 +291,11 @@ idempotency_repo_begin(struct idempotency_repo *r, struct idempotency_claim *c,
             *outcome = IDEMPOTENCY_OWNED;
             goto out;
         }
-        if (st != DDB_ERR_CONDITIONAL) {
+        /* A put whose answer was lost may have taken the key: the record then names this
+         * claim's owner, and the claim is ours. Left untold, the client's retry would find the
+         * key in flight until the lease ends. */
+        int uncertain = st != DDB_ERR_CONDITIONAL && err->maybe_applied;
+        if (st != DDB_ERR_CONDITIONAL && !uncertain) {
             rs = repo_status_from_ddb(st);
             goto out;
         }
@@ -300,6 +304,13 @@ idempotency_repo_begin(struct idempotency_repo *r, struct idempotency_claim *c,
         if (st != DDB_OK) {
             rs = repo_status_from_ddb(st);
             goto out;
+        }
+        if (uncertain && found != NULL) {
+            const char *owner = idempotency_get_s(found, "owner", NULL);
+            if (owner != NULL && strcmp(owner, c->owner) == 0) {
+                *outcome = IDEMPOTENCY_OWNED;
+                goto out;
+            }
         }
         rs = idempotency_decide(c, found, now, outcome, stored, retry_after_s, &again, err);
         if (rs != REPO_OK || !again)

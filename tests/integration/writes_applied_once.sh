@@ -211,6 +211,20 @@ lose PutItem close "{\"target\":\"PutItem\",\"body\":{\"TableName\":\"$COMPANIES
 code=$(api POST /api/companies '{"name":"Taken"}')
 answered "a create another writer replaced before the repeat" "$code" 409
 
+# An Idempotency-Key's record is taken with a PutItem before the write: that answer lost, the
+# record (naming this request) is found to be this request's own, so the create goes on
+# instead of answering 503 and leaving the key taken until its lease ends.
+proxy_reset
+lose PutItem close
+code=$(api POST /api/companies '{"name":"Keyed"}' -H 'Idempotency-Key: "once-keyed-1"')
+answered "a keyed create whose record's answer was lost" "$code" 201
+check "the record's PutItem was lost once; the company's went through" \
+    [ "$(proxy_stat seen.PutItem) $(proxy_stat lost)" = "2 1" ]
+code=$(api POST /api/companies '{"name":"Keyed"}' -H 'Idempotency-Key: "once-keyed-1"' -D "$HARNESS_DIR/keyed.h")
+answered "the same key again" "$code" 201
+check "it is the first answer replayed" grep -qi '^Idempotent-Replayed: true' "$HARNESS_DIR/keyed.h"
+check "the database holds version 1" [ "$(stored "$COMPANIES" id keyed version)" = 1 ]
+
 check "no sanitizer report from the master or its workers" pl_serve_log_clean
 echo "1..$n"
 exit $failed
