@@ -283,6 +283,15 @@ worker_run(const struct worker_params *p)
         log_msg(p->log, CONFIG_LOG_ERROR, "worker: libfcgi failed to initialise");
         goto out;
     }
+    /* FCGX_Init replaces an ignored SIGPIPE with a handler that does nothing, installed
+     * without SA_RESTART: a SIGPIPE sent to the worker would then interrupt its read of a
+     * request, and nginx would answer 502. Ignored, it interrupts nothing, and a write to a
+     * client that left still fails with EPIPE. */
+    struct sigaction ign = {.sa_handler = SIG_IGN};
+    if (sigemptyset(&ign.sa_mask) != 0 || sigaction(SIGPIPE, &ign, NULL) != 0) {
+        log_msg(p->log, CONFIG_LOG_ERROR, "worker: cannot ignore SIGPIPE: %s", strerror(errno));
+        goto out;
+    }
     if (api_new(p->cfg, p->sb, &api, errbuf, sizeof(errbuf)) != 0) {
         log_msg(p->log, CONFIG_LOG_ERROR, "worker: cannot start: %s", errbuf);
         rc = WORKER_EXIT_CONFIG;
