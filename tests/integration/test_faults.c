@@ -13,6 +13,7 @@
 #include <curl/curl.h>
 
 #include "../lib/check_main.h"
+#include "../lib/control.h"
 #include "ddb/ddb.h"
 
 #define THROTTLE_BODY                                                                              \
@@ -27,57 +28,6 @@ struct server_stats {
     long signed_requests;
     long hung;
 };
-
-static const char *
-endpoint_url(void)
-{
-    const char *url = getenv("AWS_ENDPOINT_URL_DYNAMODB");
-
-    ck_assert_msg(url != NULL && url[0] != '\0',
-                  "AWS_ENDPOINT_URL_DYNAMODB is not set (run through faults.sh)");
-    /* Control traffic goes to the fault server only, never off this machine. */
-    ck_assert_msg(strncmp(url, "http://127.0.0.1:", 17) == 0, "not a loopback endpoint: %s", url);
-    return url;
-}
-
-static size_t
-collect(char *data, size_t size, size_t n, void *userdata)
-{
-    char *buf = userdata;
-    size_t have = strlen(buf), add = size * n;
-
-    if (have + add >= 4096)
-        return 0;
-    memcpy(buf + have, data, add);
-    buf[have + add] = '\0';
-    return add;
-}
-
-/* One request to the fault server's control endpoints; the answer's body lands in out. */
-static void
-control(const char *method, const char *path, const char *body, char out[4096])
-{
-    char url[256];
-    long status = 0;
-    CURL *h = curl_easy_init();
-    CURLcode rc;
-
-    ck_assert_ptr_nonnull(h);
-    snprintf(url, sizeof(url), "%s%s", endpoint_url(), path);
-    out[0] = '\0';
-    curl_easy_setopt(h, CURLOPT_URL, url);
-    curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, method);
-    if (body != NULL)
-        curl_easy_setopt(h, CURLOPT_POSTFIELDS, body);
-    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, collect);
-    curl_easy_setopt(h, CURLOPT_WRITEDATA, out);
-    curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, 5000L);
-    rc = curl_easy_perform(h);
-    curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
-    curl_easy_cleanup(h);
-    ck_assert_msg(rc == CURLE_OK && status == 200, "%s %s: curl %d, HTTP %ld: %s", method, path,
-                  (int)rc, status, out);
-}
 
 static void
 scenario(const char *json)

@@ -10,6 +10,7 @@
 #include <curl/curl.h>
 
 #include "../lib/check_main.h"
+#include "../lib/control.h"
 #include "ddb/ddb.h"
 
 #define KEY_ID "AKIDSIGNINGTEST"
@@ -22,55 +23,6 @@ struct verifier_stats {
     long invalid;
     long with_token;
 };
-
-static const char *
-endpoint_url(void)
-{
-    const char *url = getenv("AWS_ENDPOINT_URL_DYNAMODB");
-
-    ck_assert_msg(url != NULL && strncmp(url, "http://127.0.0.1:", 17) == 0,
-                  "AWS_ENDPOINT_URL_DYNAMODB is not the loopback verifier (run signing.sh)");
-    return url;
-}
-
-static size_t
-collect(char *data, size_t size, size_t n, void *userdata)
-{
-    char *buf = userdata;
-    size_t have = strlen(buf), add = size * n;
-
-    if (have + add >= 4096)
-        return 0;
-    memcpy(buf + have, data, add);
-    buf[have + add] = '\0';
-    return add;
-}
-
-/* One request to the verifier's control endpoints; its answer lands in out. */
-static void
-control(const char *method, const char *path, const char *body, char out[4096])
-{
-    char url[256];
-    long status = 0;
-    CURL *h = curl_easy_init();
-    CURLcode rc;
-
-    ck_assert_ptr_nonnull(h);
-    snprintf(url, sizeof(url), "%s%s", endpoint_url(), path);
-    out[0] = '\0';
-    curl_easy_setopt(h, CURLOPT_URL, url);
-    curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, method);
-    if (body != NULL)
-        curl_easy_setopt(h, CURLOPT_POSTFIELDS, body);
-    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, collect);
-    curl_easy_setopt(h, CURLOPT_WRITEDATA, out);
-    curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, 5000L);
-    rc = curl_easy_perform(h);
-    curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
-    curl_easy_cleanup(h);
-    ck_assert_msg(rc == CURLE_OK && status == 200, "%s %s: curl %d, HTTP %ld: %s", method, path,
-                  (int)rc, status, out);
-}
 
 /* The verifier checks with these credentials from now on (and zeroes its counts). */
 static void
