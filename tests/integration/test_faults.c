@@ -37,15 +37,6 @@ scenario(const char *json)
     control("POST", "/_control/scenario", json, out);
 }
 
-static long
-stats_field(json_object *obj, const char *key)
-{
-    json_object *v;
-
-    ck_assert_msg(json_object_object_get_ex(obj, key, &v), "stats without %s", key);
-    return (long)json_object_get_int64(v);
-}
-
 static struct server_stats
 fetch_server_stats(void)
 {
@@ -56,9 +47,9 @@ fetch_server_stats(void)
     control("GET", "/_control/stats", NULL, out);
     obj = json_tokener_parse(out);
     ck_assert_msg(obj != NULL, "stats are not JSON: %s", out);
-    s.requests = stats_field(obj, "requests");
-    s.signed_requests = stats_field(obj, "signed");
-    s.hung = stats_field(obj, "hung");
+    s.requests = control_stat(obj, "requests");
+    s.signed_requests = control_stat(obj, "signed");
+    s.hung = control_stat(obj, "hung");
     json_object_put(obj);
     return s;
 }

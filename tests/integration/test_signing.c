@@ -36,15 +36,6 @@ verifier_expects(const char *token)
     control("POST", "/_control/expect", body, out);
 }
 
-static long
-field(json_object *obj, const char *key)
-{
-    json_object *v;
-
-    ck_assert_msg(json_object_object_get_ex(obj, key, &v), "stats without %s", key);
-    return (long)json_object_get_int64(v);
-}
-
 static struct verifier_stats
 verifier_stats(char last_error[256])
 {
@@ -55,10 +46,10 @@ verifier_stats(char last_error[256])
     control("GET", "/_control/stats", NULL, out);
     obj = json_tokener_parse(out);
     ck_assert_msg(obj != NULL, "stats are not JSON: %s", out);
-    s.requests = field(obj, "requests");
-    s.valid = field(obj, "valid");
-    s.invalid = field(obj, "invalid");
-    s.with_token = field(obj, "withToken");
+    s.requests = control_stat(obj, "requests");
+    s.valid = control_stat(obj, "valid");
+    s.invalid = control_stat(obj, "invalid");
+    s.with_token = control_stat(obj, "withToken");
     snprintf(last_error, 256, "%s",
              json_object_object_get_ex(obj, "lastError", &e) ? json_object_get_string(e) : "");
     json_object_put(obj);

@@ -10,6 +10,7 @@
 
 #include <check.h>
 #include <curl/curl.h>
+#include <json-c/json.h>
 
 /* The test server's URL; control traffic never leaves this machine. */
 static inline const char *
@@ -61,6 +62,16 @@ control(const char *method, const char *path, const char *body, char out[4096])
     curl_easy_cleanup(h);
     ck_assert_msg(rc == CURLE_OK && status == 200, "%s %s: curl %d, HTTP %ld: %s", method, path,
                   (int)rc, status, out);
+}
+
+/* A number of a control endpoint's JSON answer (its stats); fails the test when absent. */
+static inline long
+control_stat(json_object *obj, const char *key)
+{
+    json_object *v;
+
+    ck_assert_msg(json_object_object_get_ex(obj, key, &v), "stats without %s", key);
+    return (long)json_object_get_int64(v);
 }
 
 #endif
