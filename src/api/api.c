@@ -36,6 +36,7 @@ struct api {
     struct health_cache ready;
     struct status_source status;
     struct idempotency_repo idem;
+    struct router *router; /* api_routes, compiled */
     struct scoreboard *sb; /* the pool's breaker; NULL: none */
     uint64_t timeout_ms;   /* SAVEALIFE_REQUEST_TIMEOUT */
     uint64_t budget_ms;    /* a request's time for its DynamoDB calls */
@@ -48,55 +49,39 @@ struct api {
 
 /* Which part of the api a route's handler receives as its app. */
 enum api_ctx { API_CTX_NONE, API_CTX_REPO, API_CTX_READY, API_CTX_STATUS };
+enum api_caller { API_ANYONE, API_ADMIN };    /* API_ADMIN: a valid Bearer token, else 401 first */
+enum api_body { API_NO_BODY, API_JSON_BODY }; /* API_JSON_BODY: any other media type is 415 */
 
-/* What the dispatcher decides before a handler runs, per route (parallel to api_routes). */
-struct api_route_info {
-    int admin; /* needs a valid Bearer token (401 before anything else is looked at) */
-    int body;  /* takes a JSON body (415 for any other media type) */
+/* One line a route: what the router matches, then what the dispatcher decides before the
+ * handler runs, and the handler. */
+struct api_route {
+    struct router_route match; /* first: the router reads the table through it */
+    enum api_caller caller;
+    enum api_body body;
     enum api_ctx ctx;
+    router_handler handler;
 };
 
-static const struct router_route api_routes[] = {
-    {"GET", "/api/health", health_live},
-    {"GET", "/api/ready", health_ready},
-    {"GET", "/api/companies", companies_list},
-    {"POST", "/api/companies", companies_create},
-    {"PUT", "/api/companies", companies_create},
-    {"DELETE", "/api/companies", companies_delete_many},
-    {"GET", "/api/companies/{id}", companies_get},
-    {"PUT", "/api/companies/{id}", companies_update},
-    {"DELETE", "/api/companies/{id}", companies_delete},
-    {"POST", "/api/donors", donors_create},
-    {"GET", "/api/donors", donors_list},
-    {"POST", "/api/donor/signup", donors_create},
-    {"GET", "/api/donors/{email}", donors_get},
-    {"PATCH", "/api/donors/{email}", donors_update},
-    {"DELETE", "/api/donors/{email}", donors_delete},
-    {"GET", "/api/status", status_page},
+static const struct api_route api_routes[] = {
+    {{"GET", "/api/health"}, API_ANYONE, API_NO_BODY, API_CTX_NONE, health_live},
+    {{"GET", "/api/ready"}, API_ANYONE, API_NO_BODY, API_CTX_READY, health_ready},
+    {{"GET", "/api/companies"}, API_ANYONE, API_NO_BODY, API_CTX_REPO, companies_list},
+    {{"POST", "/api/companies"}, API_ADMIN, API_JSON_BODY, API_CTX_REPO, companies_create},
+    {{"PUT", "/api/companies"}, API_ADMIN, API_JSON_BODY, API_CTX_REPO, companies_create},
+    {{"DELETE", "/api/companies"}, API_ADMIN, API_NO_BODY, API_CTX_REPO, companies_delete_many},
+    {{"GET", "/api/companies/{id}"}, API_ANYONE, API_NO_BODY, API_CTX_REPO, companies_get},
+    {{"PUT", "/api/companies/{id}"}, API_ADMIN, API_JSON_BODY, API_CTX_REPO, companies_update},
+    {{"DELETE", "/api/companies/{id}"}, API_ADMIN, API_NO_BODY, API_CTX_REPO, companies_delete},
+    {{"POST", "/api/donors"}, API_ANYONE, API_JSON_BODY, API_CTX_REPO, donors_create},
+    {{"GET", "/api/donors"}, API_ADMIN, API_NO_BODY, API_CTX_REPO, donors_list},
+    {{"POST", "/api/donor/signup"}, API_ANYONE, API_JSON_BODY, API_CTX_REPO, donors_create},
+    {{"GET", "/api/donors/{email}"}, API_ADMIN, API_NO_BODY, API_CTX_REPO, donors_get},
+    {{"PATCH", "/api/donors/{email}"}, API_ADMIN, API_JSON_BODY, API_CTX_REPO, donors_update},
+    {{"DELETE", "/api/donors/{email}"}, API_ADMIN, API_NO_BODY, API_CTX_REPO, donors_delete},
+    {{"GET", "/api/status"}, API_ADMIN, API_NO_BODY, API_CTX_STATUS, status_page},
 };
 
-static const struct api_route_info api_route_infos[] = {
-    {0, 0, API_CTX_NONE},   /* GET /api/health */
-    {0, 0, API_CTX_READY},  /* GET /api/ready */
-    {0, 0, API_CTX_REPO},   /* GET /api/companies */
-    {1, 1, API_CTX_REPO},   /* POST /api/companies */
-    {1, 1, API_CTX_REPO},   /* PUT /api/companies */
-    {1, 0, API_CTX_REPO},   /* DELETE /api/companies */
-    {0, 0, API_CTX_REPO},   /* GET /api/companies/{id} */
-    {1, 1, API_CTX_REPO},   /* PUT /api/companies/{id} */
-    {1, 0, API_CTX_REPO},   /* DELETE /api/companies/{id} */
-    {0, 1, API_CTX_REPO},   /* POST /api/donors */
-    {1, 0, API_CTX_REPO},   /* GET /api/donors */
-    {0, 1, API_CTX_REPO},   /* POST /api/donor/signup */
-    {1, 0, API_CTX_REPO},   /* GET /api/donors/{email} */
-    {1, 1, API_CTX_REPO},   /* PATCH /api/donors/{email} */
-    {1, 0, API_CTX_REPO},   /* DELETE /api/donors/{email} */
-    {1, 0, API_CTX_STATUS}, /* GET /api/status */
-};
-
-_Static_assert(sizeof(api_routes) / sizeof(api_routes[0]) ==
-                   sizeof(api_route_infos) / sizeof(api_route_infos[0]),
-               "one api_route_info per route");
+#define API_NROUTES (sizeof(api_routes) / sizeof(api_routes[0]))
 
 /* When the request started, on the monotonic clock: when nginx passed it on (REQUEST_START,
  * its $msec on the same wall clock), so that time queued for a busy pool counts, or now when
@@ -208,6 +193,9 @@ api_new(const struct config *cfg, struct scoreboard *sb, struct api **out, char 
         snprintf(errbuf, errlen, "table names too long for prefix \"%s\"", cfg->table_prefix);
         goto out;
     }
+    if (router_new(api_routes, API_NROUTES, sizeof(api_routes[0]), &api->router, errbuf, errlen) !=
+        0)
+        goto out;
     health_cache_init(&api->ready, &api->repo);
     api->ready.idempotency_table = api->idem.table;
     api->status.sb = sb;
@@ -234,6 +222,7 @@ api_free(struct api *api)
     if (api == NULL)
         return;
     auth_free(api->auth);
+    router_free(api->router);
     ddb_client_free(api->ddb);
     free(api);
 }
@@ -314,14 +303,13 @@ static void
 api_route(struct api *api, const struct http_request *req, struct http_response *resp,
           struct scoreboard_breaker_ticket *ticket)
 {
-    const struct router_route *route = NULL;
+    const struct api_route *route;
     struct router_params params;
+    size_t index = 0;
     char allow[128];
 
-    memset(&params, 0, sizeof(params));
     allow[0] = '\0';
-    switch (router_match(api_routes, sizeof(api_routes) / sizeof(api_routes[0]), req, &route,
-                         &params, allow, sizeof(allow))) {
+    switch (router_match(api->router, req, &index, &params, allow, sizeof(allow))) {
     case ROUTER_NOT_FOUND:
         api_problem(resp, req, 404, "no such resource");
         return;
@@ -334,18 +322,18 @@ api_route(struct api *api, const struct http_request *req, struct http_response 
         break;
     }
 
-    const struct api_route_info *info = &api_route_infos[route - api_routes];
-    if (info->admin && !auth_check(api->auth, req->authorization)) {
+    route = &api_routes[index];
+    if (route->caller == API_ADMIN && !auth_check(api->auth, req->authorization)) {
         api_problem(resp, req, 401, "a valid admin token is required (Authorization: Bearer)");
         if (http_response_header(resp, "WWW-Authenticate", "Bearer") != 0)
             reply_internal(resp, req, "WWW-Authenticate header");
         return;
     }
-    if (info->body && req->body_len > 0 && !http_request_is_json(req)) {
+    if (route->body == API_JSON_BODY && req->body_len > 0 && !http_request_is_json(req)) {
         api_problem(resp, req, 415, "the body must be application/json");
         return;
     }
-    if (api->sb != NULL && (info->ctx == API_CTX_REPO || info->ctx == API_CTX_READY)) {
+    if (api->sb != NULL && (route->ctx == API_CTX_REPO || route->ctx == API_CTX_READY)) {
         scoreboard_breaker_admit(api->sb, scoreboard_now_ms(), api->stale_ms, ticket);
         if (ticket->admit == SCOREBOARD_BREAKER_REJECT) {
             api_shed(resp, req, ticket->retry_after_s);
@@ -353,10 +341,10 @@ api_route(struct api *api, const struct http_request *req, struct http_response 
         }
     }
     if (idempotency_applies(req))
-        idempotency_serve(&api->idem, &api->repo, info->admin, route->handler,
-                          api_ctx_of(api, info->ctx), req, &params, resp);
+        idempotency_serve(&api->idem, &api->repo, route->caller == API_ADMIN, route->handler,
+                          api_ctx_of(api, route->ctx), req, &params, resp);
     else
-        route->handler(api_ctx_of(api, info->ctx), req, &params, resp);
+        route->handler(api_ctx_of(api, route->ctx), req, &params, resp);
     if (resp->status == 0)
         reply_internal(resp, req, "handler gave no answer");
 }

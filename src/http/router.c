@@ -1,55 +1,160 @@
-/* The router: a request's decoded segments against a table of method + pattern. */
+/* The router: a request's decoded segments against a table compiled once per process. */
 #include "http/router.h"
 
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
-/* Whether pattern matches the request's segments; params receives the "{name}" values. A
- * pattern that is malformed (no leading '/', an empty or too long name, more than
- * ROUTER_MAX_PARAMS parameters) never matches, so a typo in the table is a 404, not a crash. */
+/* One segment of a compiled pattern: a literal to compare, or a parameter's name. Both point
+ * into the router's own copy of the patterns, where each is terminated. */
+struct router_segment {
+    const char *text;
+    int param;
+};
+
+struct router_entry {
+    const char *method;
+    size_t nsegments;
+    struct router_segment segments[HTTP_MAX_SEGMENTS];
+};
+
+struct router {
+    size_t n;
+    char *text; /* the patterns, split: every '/' and the braces made NULs */
+    struct router_entry *entries;
+};
+
+/* Splits pattern into e->segments, copying it to *text (advanced past the copy). */
 static int
-pattern_match(const char *pattern, const struct http_request *req, struct router_params *params)
+compile_pattern(const char *pattern, struct router_entry *e, char **text, char *errbuf,
+                size_t errlen)
 {
-    const char *p;
-    size_t seg = 0;
+    size_t nparams = 0, len;
+    char *p, *end;
 
-    params->n = 0;
-    if (pattern == NULL || pattern[0] != '/')
-        return 0;
-    p = pattern + 1;
+    if (pattern == NULL || pattern[0] != '/') {
+        snprintf(errbuf, errlen, "route pattern \"%s\" does not start with '/'",
+                 pattern != NULL ? pattern : "(none)");
+        return -1;
+    }
+    len = strlen(pattern);
+    memcpy(*text, pattern, len + 1);
+    p = *text + 1;
+    *text += len + 1;
+    e->nsegments = 0;
     if (*p == '\0')
-        return req->nsegments == 0;
+        return 0; /* "/": no segment */
     for (;;) {
-        const char *end = strchr(p, '/');
-        size_t len, vlen;
-        const char *value;
+        struct router_segment *s;
 
-        if (end == NULL)
-            end = p + strlen(p);
-        len = (size_t)(end - p);
-        if (seg == req->nsegments)
-            return 0;
-        value = req->segments[seg];
-        vlen = strlen(value);
-        if (len >= 2 && p[0] == '{' && p[len - 1] == '}') {
-            size_t nlen = len - 2;
-
-            if (nlen == 0 || nlen >= ROUTER_PARAM_NAME_MAX || params->n == ROUTER_MAX_PARAMS ||
-                vlen == 0)
-                return 0;
-            memcpy(params->name_buf[params->n], p + 1, nlen);
-            params->name_buf[params->n][nlen] = '\0';
-            params->names[params->n] = params->name_buf[params->n];
-            params->values[params->n] = value;
-            params->n++;
-        } else if (vlen != len || memcmp(value, p, len) != 0) {
-            return 0;
+        end = strchr(p, '/');
+        if (end != NULL)
+            *end = '\0';
+        if (e->nsegments == HTTP_MAX_SEGMENTS) {
+            snprintf(errbuf, errlen, "route pattern \"%s\" has too many segments", pattern);
+            return -1;
         }
-        seg++;
-        if (*end == '\0')
-            break;
+        s = &e->segments[e->nsegments++];
+        len = strlen(p);
+        s->param = len >= 2 && p[0] == '{' && p[len - 1] == '}';
+        s->text = p;
+        if (s->param) {
+            if (len == 2 || len - 2 >= ROUTER_PARAM_NAME_MAX || nparams == ROUTER_MAX_PARAMS) {
+                snprintf(errbuf, errlen,
+                         "route pattern \"%s\": a {name} is empty, longer than %d bytes, or "
+                         "one of more than %d",
+                         pattern, ROUTER_PARAM_NAME_MAX - 1, ROUTER_MAX_PARAMS);
+                return -1;
+            }
+            p[len - 1] = '\0';
+            s->text = p + 1;
+            nparams++;
+        }
+        if (end == NULL)
+            return 0;
         p = end + 1;
     }
-    return seg == req->nsegments;
+}
+
+int
+router_new(const void *table, size_t n, size_t stride, struct router **out, char *errbuf,
+           size_t errlen)
+{
+    struct router *r = NULL;
+    size_t text_len = 0;
+    char *text;
+
+    *out = NULL;
+    for (size_t i = 0; i < n; i++) {
+        const struct router_route *route =
+            (const struct router_route *)((const char *)table + i * stride);
+
+        if (route->method == NULL || route->method[0] == '\0') {
+            snprintf(errbuf, errlen, "route %zu has no method", i);
+            return -1;
+        }
+        text_len += route->pattern != NULL ? strlen(route->pattern) + 1 : 0;
+    }
+    r = calloc(1, sizeof(*r));
+    if (r == NULL)
+        goto nomem;
+    r->n = n;
+    r->entries = calloc(n > 0 ? n : 1, sizeof(*r->entries));
+    r->text = malloc(text_len > 0 ? text_len : 1);
+    if (r->entries == NULL || r->text == NULL)
+        goto nomem;
+    text = r->text;
+    for (size_t i = 0; i < n; i++) {
+        const struct router_route *route =
+            (const struct router_route *)((const char *)table + i * stride);
+
+        r->entries[i].method = route->method;
+        if (compile_pattern(route->pattern, &r->entries[i], &text, errbuf, errlen) != 0)
+            goto fail;
+    }
+    *out = r;
+    return 0;
+nomem:
+    snprintf(errbuf, errlen, "out of memory compiling the routes");
+fail:
+    router_free(r);
+    return -1;
+}
+
+void
+router_free(struct router *router)
+{
+    if (router == NULL)
+        return;
+    free(router->entries);
+    free(router->text);
+    free(router);
+}
+
+/* Whether e's pattern matches the request's segments; params receives the {name} values. */
+static int
+path_match(const struct router_entry *e, const struct http_request *req,
+           struct router_params *params)
+{
+    params->n = 0;
+    if (e->nsegments != req->nsegments)
+        return 0;
+    for (size_t i = 0; i < e->nsegments; i++) {
+        const struct router_segment *s = &e->segments[i];
+        const char *value = req->segments[i];
+
+        if (!s->param) {
+            if (strcmp(value, s->text) != 0)
+                return 0;
+            continue;
+        }
+        if (value[0] == '\0') /* an empty segment (a trailing '/') is no value */
+            return 0;
+        params->names[params->n] = s->text;
+        params->values[params->n] = value;
+        params->n++;
+    }
+    return 1;
 }
 
 /* Appends ", method" (or "method" first) when it fits whole; a method is never cut. Returns
@@ -68,84 +173,78 @@ allow_append(char *allow, size_t allow_len, size_t *used, const char *method)
     return 0;
 }
 
-/* Whether a route of this method serves the request's method: HEAD is answered by the GET
- * route of the path (RFC 9110 9.3.2: the same header fields, no content). */
-static int
-method_serves(const char *route_method, const char *method, int head)
-{
-    return strcmp(route_method, method) == 0 || (head && strcmp(route_method, "GET") == 0);
-}
-
 /* Whether a route of this method matches the request's path. */
 static int
-has_method(const struct router_route *routes, size_t nroutes, const struct http_request *req,
-           const char *method)
+has_method(const struct router *r, const struct http_request *req, const char *method,
+           size_t before)
 {
     struct router_params scratch;
 
-    for (size_t i = 0; i < nroutes; i++)
-        if (routes[i].method != NULL && strcmp(routes[i].method, method) == 0 &&
-            pattern_match(routes[i].pattern, req, &scratch))
+    for (size_t i = 0; i < before; i++)
+        if (strcmp(r->entries[i].method, method) == 0 && path_match(&r->entries[i], req, &scratch))
             return 1;
     return 0;
 }
 
+/* The 405's Allow list: each method whose pattern matches the path, once, in table order,
+ * HEAD after GET unless the table names HEAD itself (listed then in its place). */
+static void
+allow_list(const struct router *r, const struct http_request *req, char *allow, size_t allow_len)
+{
+    struct router_params scratch;
+    size_t used = 0;
+
+    for (size_t i = 0; i < r->n; i++) {
+        const char *method = r->entries[i].method;
+
+        if (!path_match(&r->entries[i], req, &scratch) || has_method(r, req, method, i))
+            continue;
+        if (allow_append(allow, allow_len, &used, method) != 0)
+            return;
+        if (strcmp(method, "GET") == 0 && !has_method(r, req, "HEAD", r->n) &&
+            allow_append(allow, allow_len, &used, "HEAD") != 0)
+            return;
+    }
+}
+
 router_status
-router_match(const struct router_route *routes, size_t nroutes, const struct http_request *req,
-             const struct router_route **route, struct router_params *params, char *allow,
-             size_t allow_len)
+router_match(const struct router *router, const struct http_request *req, size_t *index,
+             struct router_params *params, char *allow, size_t allow_len)
 {
     struct router_params scratch;
     struct router_params *out = params != NULL ? params : &scratch;
     int path_known = 0, head;
-    size_t used = 0;
+    size_t found = 0;
 
-    if (route != NULL)
-        *route = NULL;
     if (allow != NULL && allow_len > 0)
         allow[0] = '\0';
-    if (routes == NULL || req == NULL)
+    if (router == NULL || req == NULL)
         goto not_found;
     /* A HEAD route of the table's own comes first; otherwise the first GET route answers. */
     head = strcmp(req->method, "HEAD") == 0;
-    for (size_t i = 0; head && i < nroutes; i++)
-        if (routes[i].method != NULL && strcmp(routes[i].method, "HEAD") == 0 &&
-            pattern_match(routes[i].pattern, req, out)) {
-            if (route != NULL)
-                *route = &routes[i];
-            return ROUTER_FOUND;
-        }
-    for (size_t i = 0; i < nroutes; i++) {
-        if (routes[i].method == NULL || !pattern_match(routes[i].pattern, req, out))
+    for (found = 0; head && found < router->n; found++)
+        if (strcmp(router->entries[found].method, "HEAD") == 0 &&
+            path_match(&router->entries[found], req, out))
+            goto found;
+    for (found = 0; found < router->n; found++) {
+        const char *method = router->entries[found].method;
+
+        if (!path_match(&router->entries[found], req, out))
             continue;
         path_known = 1;
-        if (method_serves(routes[i].method, req->method, head)) {
-            if (route != NULL)
-                *route = &routes[i];
-            return ROUTER_FOUND;
-        }
+        if (strcmp(method, req->method) == 0 || (head && strcmp(method, "GET") == 0))
+            goto found;
     }
     if (!path_known)
         goto not_found;
-    for (size_t i = 0; allow != NULL && i < nroutes; i++) {
-        int seen = 0;
-
-        if (routes[i].method == NULL || !pattern_match(routes[i].pattern, req, &scratch))
-            continue;
-        for (size_t j = 0; j < i && !seen; j++)
-            seen = routes[j].method != NULL && strcmp(routes[j].method, routes[i].method) == 0 &&
-                   pattern_match(routes[j].pattern, req, &scratch);
-        if (seen)
-            continue;
-        if (allow_append(allow, allow_len, &used, routes[i].method) != 0)
-            break;
-        /* HEAD goes with GET, unless the table names HEAD itself (listed then in its place). */
-        if (strcmp(routes[i].method, "GET") == 0 && !has_method(routes, nroutes, req, "HEAD") &&
-            allow_append(allow, allow_len, &used, "HEAD") != 0)
-            break;
-    }
     memset(out, 0, sizeof(*out));
+    if (allow != NULL)
+        allow_list(router, req, allow, allow_len);
     return ROUTER_METHOD_NOT_ALLOWED;
+found:
+    if (index != NULL)
+        *index = found;
+    return ROUTER_FOUND;
 not_found:
     memset(out, 0, sizeof(*out));
     return ROUTER_NOT_FOUND;
