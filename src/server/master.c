@@ -138,8 +138,8 @@ master_keeps_default(int sig)
 
 /* Blocks the signals we act on (they are taken only while the loop sleeps) and installs
  * the handlers; every other signal whose default would end the master (ALRM, PIPE, IO, PROF,
- * PWR, XCPU, XFSZ, the realtime ones, ...) is ignored, and its workers inherit that. *wait_mask
- * is the mask to sleep with, *saved the one to restore. */
+ * PWR, XCPU, XFSZ, the realtime ones, ...) and has no handler yet is ignored, and its workers
+ * inherit that. *wait_mask is the mask to sleep with, *saved the one to restore. */
 static int
 master_signals(sigset_t *wait_mask, sigset_t *saved, char *errbuf, size_t errlen)
 {
@@ -163,7 +163,12 @@ master_signals(sigset_t *wait_mask, sigset_t *saved, char *errbuf, size_t errlen
     }
     sa.sa_handler = SIG_IGN;
     for (int s = 1; s < NSIG; s++) {
+        struct sigaction old;
+
         if (sigismember(&block, s) == 1 || master_keeps_default(s))
+            continue;
+        /* A handler something else set before us (a preloaded profiler or counter) stays. */
+        if (sigaction(s, NULL, &old) == 0 && old.sa_handler != SIG_DFL)
             continue;
         /* The C library keeps a few realtime signals for itself and refuses them. */
         if (sigaction(s, &sa, NULL) != 0 && errno != EINVAL)
