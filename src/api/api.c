@@ -298,10 +298,10 @@ api_shed(struct http_response *resp, const struct http_request *req, unsigned re
 }
 
 /* Routes and answers one request. *ticket says what the breaker decided for it (PASS for a
- * request that needs no database). */
+ * request that needs no database); *matched is the route found (left NULL for 404/405). */
 static void
 api_route(struct api *api, const struct http_request *req, struct http_response *resp,
-          struct scoreboard_breaker_ticket *ticket)
+          struct scoreboard_breaker_ticket *ticket, const struct router_route **matched)
 {
     const struct api_route *route;
     struct router_params params;
@@ -321,6 +321,7 @@ api_route(struct api *api, const struct http_request *req, struct http_response 
     case ROUTER_FOUND:
         break;
     }
+    *matched = route;
 
     route = &api_routes[index];
     if (route->caller == API_ADMIN && !auth_check(api->auth, req->authorization)) {
@@ -347,6 +348,27 @@ api_route(struct api *api, const struct http_request *req, struct http_response 
         route->handler(api_ctx_of(api, route->ctx), req, &params, resp);
     if (resp->status == 0)
         reply_internal(resp, req, "handler gave no answer");
+}
+
+/* What a browser may keep of an answer: the public company reads may be stored but are asked
+ * again each time (no-cache: an admin who just changed a company reads it back, and its ETag
+ * for If-Match, fresh); every other answer, donors' data and admin routes above all, never
+ * (no-store). An answer that would go out without it becomes a 500 that carries it. */
+static void
+api_cache_control(struct http_response *resp, const struct http_request *req,
+                  const struct router_route *route)
+{
+    const char *value = "no-store";
+
+    if (route != NULL && (route->handler == companies_list || route->handler == companies_get))
+        value = "no-cache";
+    if (http_response_header(resp, "Cache-Control", value) == 0)
+        return;
+    http_response_free(resp);
+    http_response_init(resp);
+    api_problem(resp, req, 500, "no room left for the Cache-Control header");
+    if (http_response_header(resp, "Cache-Control", "no-store") != 0)
+        http_response_empty(resp, 500);
 }
 
 /* This request's share of the client's figures, as response headers. A header that does not
@@ -394,6 +416,7 @@ api_handle(struct api *api, const struct http_request *req, http_req_status pars
            struct http_response *resp)
 {
     struct scoreboard_breaker_ticket ticket = {.admit = SCOREBOARD_BREAKER_PASS};
+    const struct router_route *route = NULL;
     struct ddb_stats before, after;
 
     api->req = req;
@@ -405,7 +428,7 @@ api_handle(struct api *api, const struct http_request *req, http_req_status pars
     if (parse != HTTP_REQ_OK)
         api_parse_failure(resp, req, parse);
     else
-        api_route(api, req, resp, &ticket);
+        api_route(api, req, resp, &ticket, &route);
     ddb_client_stats(api->ddb, &after);
     ddb_client_set_deadline(api->ddb, 0);
     /* Attempts were reported as they ended; a probe that made none gives its place back. */
@@ -413,6 +436,7 @@ api_handle(struct api *api, const struct http_request *req, http_req_status pars
         api_breaker_report(api, req, &ticket, SCOREBOARD_BREAKER_NONE);
     api->req = NULL;
     api->ticket = NULL;
+    api_cache_control(resp, req, route);
     api_ddb_headers(resp, &before, &after);
     /* The router answers HEAD with the GET route: the same head, no body. */
     resp->head_only = strcmp(req->method, "HEAD") == 0;

@@ -26,13 +26,7 @@ else
     v6_listen=""
     have_v6=0
 fi
-sed -e "s|^\( *\)listen 80;|\1listen 127.0.0.1:$SITE_PORT;|" \
-    -e "s|^\( *\)listen \[::\]:80;|\1$v6_listen|" \
-    -e "s|unix:/run/savealife/fcgi.sock|unix:$HARNESS_DIR/fcgi.sock|g" \
-    -e "s|/usr/share/savealife/web|$TOP_SRCDIR/web|g" \
-    -e "s|/var/log/nginx/|$SITE_DIR/|g" \
-    "$TOP_SRCDIR/nginx/savealife.conf" >"$SITE_DIR/savealife.conf" ||
-    harness_bail "cannot render nginx/savealife.conf"
+harness_site_render "$SITE_DIR" "$SITE_PORT" "$HARNESS_DIR/fcgi.sock" "$TOP_SRCDIR/web" "$v6_listen"
 
 # A production path left over would mean the site changed under this test's substitutions.
 leftovers() {

@@ -4,8 +4,8 @@
  * (body limit 4096) and exports BASE_URL and ADMIN_TOKEN.
  *
  * Every response is checked for what every response must carry (X-Request-Id, X-Ddb-Calls,
- * X-Ddb-Ms, X-Ddb-Retries; problem documents with request_id equal to X-Request-Id). Tests
- * name what they create after their pid and test name, so none depends on another. */
+ * X-Ddb-Ms, X-Ddb-Retries, Cache-Control; problem documents with request_id equal to X-Request-Id).
+ * Tests name what they create after their pid and test name, so none depends on another. */
 #include <ctype.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -169,6 +169,25 @@ all_digits(const char *s)
     return 1;
 }
 
+/* What a browser may keep: a company read found (200) is asked again each time (no-cache);
+ * an answer about donors, a write or an admin route is never kept (no-store). */
+static void
+check_cache_control(const struct call *c)
+{
+    char v[128];
+    const char *method = NULL;
+    int read;
+
+    ck_assert_msg(header(c, "Cache-Control", v, sizeof(v)) != NULL, "%s: no Cache-Control", c->url);
+    ck_assert(curl_easy_getinfo(c->easy, CURLINFO_EFFECTIVE_METHOD, &method) == CURLE_OK &&
+              method != NULL);
+    read = strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0;
+    if (!read || strstr(c->url, "/api/donor") != NULL || strstr(c->url, "/api/status") != NULL)
+        ck_assert_msg(strcmp(v, "no-store") == 0, "%s %s: Cache-Control %s", method, c->url, v);
+    else if (c->status == 200 && strstr(c->url, "/api/companies") != NULL)
+        ck_assert_msg(strcmp(v, "no-cache") == 0, "%s %s: Cache-Control %s", method, c->url, v);
+}
+
 /* What every response of the API carries, whatever its status. */
 static void
 check_invariants(const struct call *c)
@@ -181,6 +200,7 @@ check_invariants(const struct call *c)
     ck_assert_msg(all_digits(header(c, "X-Ddb-Ms", v, sizeof(v))), "%s: X-Ddb-Ms", c->url);
     ck_assert_msg(all_digits(header(c, "X-Ddb-Retries", v, sizeof(v))), "%s: X-Ddb-Retries",
                   c->url);
+    check_cache_control(c);
     if (c->status < 400)
         return;
     ck_assert_msg(header(c, "Content-Type", ct, sizeof(ct)) != NULL &&

@@ -159,7 +159,8 @@ harness_run() {
 # harness_start_stack [SERVE_FLAGS...]: the whole service as a user runs it: dynalite (unless
 # STACK_DDB_ENDPOINT names one already running), tables with a per-run prefix, an admin token,
 # `savealife serve` on a unix socket (a static pool of STACK_WORKERS, default 4, or
-# "default"), and real nginx on a free port, polled until GET /api/health answers 200. Sets ADMIN_TOKEN, SERVE_PID, NGINX_PID, NGINX_PORT, BASE_URL.
+# "default"), and real nginx on a free port (showing the X-Ddb-* headers unless
+# STACK_HIDE_DDB=1; serving STACK_WEB_ROOT, default web/), polled until GET /api/health answers 200. Sets ADMIN_TOKEN, SERVE_PID, NGINX_PID, NGINX_PORT, BASE_URL.
 harness_start_stack() {
     if [ -n "${STACK_DDB_ENDPOINT:-}" ]; then
         AWS_ENDPOINT_URL_DYNAMODB=$STACK_DDB_ENDPOINT
@@ -202,8 +203,13 @@ harness_start_stack() {
     command -v /usr/sbin/nginx >/dev/null 2>&1 || harness_bail "nginx is not installed"
     NGINX_PORT=$(harness_free_port) || harness_bail "no free port"
     mkdir -p "$HARNESS_DIR/nginx/tmp" || harness_bail "cannot create $HARNESS_DIR/nginx"
-    "$TOP_SRCDIR/scripts/nginx-conf" "$HARNESS_DIR/nginx" "127.0.0.1:$NGINX_PORT" \
-        "$HARNESS_DIR/fcgi.sock" 1m >"$HARNESS_DIR/nginx/nginx.conf" ||
+    # The tests read the service's X-Ddb-* figures through it (STACK_HIDE_DDB=1: hidden, as
+    # scripts/run and production do).
+    _hs_ddb=1
+    [ "${STACK_HIDE_DDB:-0}" = 1 ] && _hs_ddb=0
+    SAVEALIFE_NGINX_DDB_HEADERS=$_hs_ddb SAVEALIFE_WEB_ROOT=${STACK_WEB_ROOT:-$TOP_SRCDIR/web} \
+        "$TOP_SRCDIR/scripts/nginx-conf" "$HARNESS_DIR/nginx" \
+        "127.0.0.1:$NGINX_PORT" "$HARNESS_DIR/fcgi.sock" 1m >"$HARNESS_DIR/nginx/nginx.conf" ||
         harness_bail "cannot write the nginx configuration"
     /usr/sbin/nginx -p "$HARNESS_DIR/nginx/" -c "$HARNESS_DIR/nginx/nginx.conf" \
         -e "$HARNESS_DIR/nginx/error.log" >"$HARNESS_DIR/nginx/stdout.log" 2>&1 &
@@ -276,9 +282,9 @@ harness_header() {
 }
 
 # harness_site_conf DIR: writes DIR/nginx.conf, the main configuration a Debian nginx.conf
-# would give, reduced to what a site needs, around DIR/savealife.conf (the production site
-# with its paths and ports already replaced for the test). Its workers run as nobody when the
-# test runs as root.
+# would give, reduced to what a site needs (of Debian's mime.types, the types the site uses),
+# around DIR/savealife.conf (the production site with its paths and ports already replaced
+# for the test). Its workers run as nobody when the test runs as root.
 harness_site_conf() {
     _hs_user=""
     [ "$(id -u)" -eq 0 ] && _hs_user="user nobody nogroup;"
@@ -294,6 +300,10 @@ events {
 http {
     types {
         text/html html;
+        text/css css;
+        application/javascript js;
+        image/svg+xml svg;
+        application/json json;
     }
     default_type application/octet-stream;
     client_body_temp_path $1/tmp/body;
@@ -304,6 +314,20 @@ http {
     include $1/savealife.conf;
 }
 EOF
+}
+
+# harness_site_render DIR PORT SOCKET WEB_ROOT [V6_LISTEN]: writes DIR/savealife.conf, the
+# production site nginx/savealife.conf with only its listen addresses (127.0.0.1:PORT, and
+# V6_LISTEN in place of [::]:80, which is dropped when empty), socket, web root and log folder
+# (DIR) replaced.
+harness_site_render() {
+    sed -e "s|^\( *\)listen 80;|\1listen 127.0.0.1:$2;|" \
+        -e "s|^\( *\)listen \[::\]:80;|\1${5:-}|" \
+        -e "s|unix:/run/savealife/fcgi.sock|unix:$3|g" \
+        -e "s|/usr/share/savealife/web|$4|g" \
+        -e "s|/var/log/nginx/|$1/|g" \
+        "$TOP_SRCDIR/nginx/savealife.conf" >"$1/savealife.conf" ||
+        harness_bail "cannot render nginx/savealife.conf"
 }
 
 # harness_site_test DIR: nginx -t on DIR/nginx.conf, its output in DIR/t.log.

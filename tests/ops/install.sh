@@ -42,7 +42,11 @@ submake -f Makefile -f "$HARNESS_DIR/dirs.mk" savealife-print-dirs \
 
 DEST="$HARNESS_DIR/dest"
 
-echo "1..39"
+# Every file of the source's web/, at its path under the web root (subfolders kept).
+web_files=$(cd "$TOP_SRCDIR/web" && find . -type f | sed 's|^\./||' | sort)
+[ -n "$web_files" ] || harness_bail "no file under $TOP_SRCDIR/web"
+# One in a subfolder, if web/ has any: it must keep its folder.
+web_sub=$(printf '%s\n' "$web_files" | grep / | head -n 1)
 
 # ---- make install ----
 if submake install DESTDIR="$DEST" >"$HARNESS_DIR/install.log" 2>&1; then
@@ -56,7 +60,6 @@ expected="$sbindir/savealife
 $pkgdatadir/schema/companies.json
 $pkgdatadir/schema/donors.json
 $pkgdatadir/schema/idempotency.json
-$pkgdatadir/web/index.html
 $nginxsitedir/savealife.conf
 $docdir/examples/savealife.env
 $mandir/man8/savealife.8"
@@ -65,6 +68,8 @@ if [ -n "$systemdsystemunitdir" ]; then
 $systemdsystemunitdir/savealife.service
 $systemdsystemunitdir/savealife.socket"
 fi
+expected="$expected
+$(printf '%s\n' "$web_files" | sed "s|^|$pkgdatadir/web/|")"
 printf '%s\n' "$expected" | sort >"$HARNESS_DIR/expected"
 (cd "$DEST" && find . -type f -o -type l) | sed 's|^\.||' | sort >"$HARNESS_DIR/installed"
 
@@ -81,7 +86,12 @@ else
     not_ok "and nothing else" "$(diff "$HARNESS_DIR/expected" "$HARNESS_DIR/installed")"
 fi
 check "the program is executable" test -x "$DEST$sbindir/savealife"
-check "the web root is the source's web/" cmp -s "$DEST$pkgdatadir/web/index.html" "$TOP_SRCDIR/web/index.html"
+same_web() {
+    for f in $web_files; do
+        cmp -s "$DEST$pkgdatadir/web/$f" "$TOP_SRCDIR/web/$f" || { echo "# differs: $f"; return 1; }
+    done
+}
+check "the web root is the source's web/, file for file" same_web
 check "the schema documents are the source's" sh -c \
     "cmp -s '$DEST$pkgdatadir/schema/companies.json' '$TOP_SRCDIR/schema/companies.json' &&
      cmp -s '$DEST$pkgdatadir/schema/donors.json' '$TOP_SRCDIR/schema/donors.json' &&
@@ -201,6 +211,14 @@ while [ $i -lt 100 ]; do
 done
 check "nginx serves the installed index.html at / ($code)" \
     sh -c "[ '$code' = 200 ] && cmp -s '$HARNESS_DIR/index' '$DEST$pkgdatadir/web/index.html'"
+if [ -n "$web_sub" ]; then
+    code=$(curl -s -o "$HARNESS_DIR/sub" -w '%{http_code}' --max-time 5 \
+        "http://127.0.0.1:$SITE_PORT/$web_sub")
+    check "and web/$web_sub at /$web_sub, its folder kept ($code)" \
+        sh -c "[ '$code' = 200 ] && cmp -s '$HARNESS_DIR/sub' '$TOP_SRCDIR/web/$web_sub'"
+else
+    ok "# SKIP web/ has no subfolder yet"
+fi
 
 # ---- the man page ----
 page="$DEST$mandir/man8/savealife.8"
@@ -252,4 +270,5 @@ else
 fi
 left=$(cd "$DEST" && find . -type f -o -type l)
 check "and leaves no file behind" [ -z "$left" ]
+echo "1..$n"
 exit $failed
