@@ -49,36 +49,45 @@ struct api {
 
 /* Which part of the api a route's handler receives as its app. */
 enum api_ctx { API_CTX_NONE, API_CTX_REPO, API_CTX_READY, API_CTX_STATUS };
-enum api_caller { API_ANYONE, API_ADMIN };    /* API_ADMIN: a valid Bearer token, else 401 first */
-enum api_body { API_NO_BODY, API_JSON_BODY }; /* API_JSON_BODY: any other media type is 415 */
 
-/* One line a route: what the router matches, then what the dispatcher decides before the
- * handler runs, and the handler. */
+/* What the dispatcher decides before a route's handler runs, and of its answer. */
+enum {
+    API_PUBLIC = 0,         /* anyone may call it; no body; the answer is never stored */
+    API_ADMIN = 1 << 0,     /* a valid Bearer token, else 401 before anything else */
+    API_JSON_BODY = 1 << 1, /* takes a JSON body: any other media type is 415 */
+    /* The browser may keep the answer but asks again each time (Cache-Control: no-cache): the
+     * public company reads, so that an admin who just changed a company reads it, and its
+     * ETag for If-Match, fresh. Every other answer, donors' data and admin routes above all,
+     * is no-store, and so are 404s, 405s and parse failures, which match no route. */
+    API_REVALIDATE = 1 << 2,
+};
+
+/* One line a route: what the router matches, then what the dispatcher decides, and who
+ * answers. */
 struct api_route {
     struct router_route match; /* first: the router reads the table through it */
-    enum api_caller caller;
-    enum api_body body;
     enum api_ctx ctx;
+    unsigned flags; /* API_ADMIN, API_JSON_BODY, API_REVALIDATE */
     router_handler handler;
 };
 
 static const struct api_route api_routes[] = {
-    {{"GET", "/api/health"}, API_ANYONE, API_NO_BODY, API_CTX_NONE, health_live},
-    {{"GET", "/api/ready"}, API_ANYONE, API_NO_BODY, API_CTX_READY, health_ready},
-    {{"GET", "/api/companies"}, API_ANYONE, API_NO_BODY, API_CTX_REPO, companies_list},
-    {{"POST", "/api/companies"}, API_ADMIN, API_JSON_BODY, API_CTX_REPO, companies_create},
-    {{"PUT", "/api/companies"}, API_ADMIN, API_JSON_BODY, API_CTX_REPO, companies_create},
-    {{"DELETE", "/api/companies"}, API_ADMIN, API_NO_BODY, API_CTX_REPO, companies_delete_many},
-    {{"GET", "/api/companies/{id}"}, API_ANYONE, API_NO_BODY, API_CTX_REPO, companies_get},
-    {{"PUT", "/api/companies/{id}"}, API_ADMIN, API_JSON_BODY, API_CTX_REPO, companies_update},
-    {{"DELETE", "/api/companies/{id}"}, API_ADMIN, API_NO_BODY, API_CTX_REPO, companies_delete},
-    {{"POST", "/api/donors"}, API_ANYONE, API_JSON_BODY, API_CTX_REPO, donors_create},
-    {{"GET", "/api/donors"}, API_ADMIN, API_NO_BODY, API_CTX_REPO, donors_list},
-    {{"POST", "/api/donor/signup"}, API_ANYONE, API_JSON_BODY, API_CTX_REPO, donors_create},
-    {{"GET", "/api/donors/{email}"}, API_ADMIN, API_NO_BODY, API_CTX_REPO, donors_get},
-    {{"PATCH", "/api/donors/{email}"}, API_ADMIN, API_JSON_BODY, API_CTX_REPO, donors_update},
-    {{"DELETE", "/api/donors/{email}"}, API_ADMIN, API_NO_BODY, API_CTX_REPO, donors_delete},
-    {{"GET", "/api/status"}, API_ADMIN, API_NO_BODY, API_CTX_STATUS, status_page},
+    {{"GET", "/api/health"}, API_CTX_NONE, API_PUBLIC, health_live},
+    {{"GET", "/api/ready"}, API_CTX_READY, API_PUBLIC, health_ready},
+    {{"GET", "/api/companies"}, API_CTX_REPO, API_REVALIDATE, companies_list},
+    {{"POST", "/api/companies"}, API_CTX_REPO, API_ADMIN | API_JSON_BODY, companies_create},
+    {{"PUT", "/api/companies"}, API_CTX_REPO, API_ADMIN | API_JSON_BODY, companies_create},
+    {{"DELETE", "/api/companies"}, API_CTX_REPO, API_ADMIN, companies_delete_many},
+    {{"GET", "/api/companies/{id}"}, API_CTX_REPO, API_REVALIDATE, companies_get},
+    {{"PUT", "/api/companies/{id}"}, API_CTX_REPO, API_ADMIN | API_JSON_BODY, companies_update},
+    {{"DELETE", "/api/companies/{id}"}, API_CTX_REPO, API_ADMIN, companies_delete},
+    {{"POST", "/api/donors"}, API_CTX_REPO, API_JSON_BODY, donors_create},
+    {{"GET", "/api/donors"}, API_CTX_REPO, API_ADMIN, donors_list},
+    {{"POST", "/api/donor/signup"}, API_CTX_REPO, API_JSON_BODY, donors_create},
+    {{"GET", "/api/donors/{email}"}, API_CTX_REPO, API_ADMIN, donors_get},
+    {{"PATCH", "/api/donors/{email}"}, API_CTX_REPO, API_ADMIN | API_JSON_BODY, donors_update},
+    {{"DELETE", "/api/donors/{email}"}, API_CTX_REPO, API_ADMIN, donors_delete},
+    {{"GET", "/api/status"}, API_CTX_STATUS, API_ADMIN, status_page},
 };
 
 #define API_NROUTES (sizeof(api_routes) / sizeof(api_routes[0]))
@@ -301,7 +310,7 @@ api_shed(struct http_response *resp, const struct http_request *req, unsigned re
  * request that needs no database); *matched is the route found (left NULL for 404/405). */
 static void
 api_route(struct api *api, const struct http_request *req, struct http_response *resp,
-          struct scoreboard_breaker_ticket *ticket, const struct router_route **matched)
+          struct scoreboard_breaker_ticket *ticket, const struct api_route **matched)
 {
     const struct api_route *route;
     struct router_params params;
@@ -321,16 +330,15 @@ api_route(struct api *api, const struct http_request *req, struct http_response 
     case ROUTER_FOUND:
         break;
     }
-    *matched = route;
-
     route = &api_routes[index];
-    if (route->caller == API_ADMIN && !auth_check(api->auth, req->authorization)) {
+    *matched = route;
+    if ((route->flags & API_ADMIN) != 0 && !auth_check(api->auth, req->authorization)) {
         api_problem(resp, req, 401, "a valid admin token is required (Authorization: Bearer)");
         if (http_response_header(resp, "WWW-Authenticate", "Bearer") != 0)
             reply_internal(resp, req, "WWW-Authenticate header");
         return;
     }
-    if (route->body == API_JSON_BODY && req->body_len > 0 && !http_request_is_json(req)) {
+    if ((route->flags & API_JSON_BODY) != 0 && req->body_len > 0 && !http_request_is_json(req)) {
         api_problem(resp, req, 415, "the body must be application/json");
         return;
     }
@@ -342,7 +350,7 @@ api_route(struct api *api, const struct http_request *req, struct http_response 
         }
     }
     if (idempotency_applies(req))
-        idempotency_serve(&api->idem, &api->repo, route->caller == API_ADMIN, route->handler,
+        idempotency_serve(&api->idem, &api->repo, (route->flags & API_ADMIN) != 0, route->handler,
                           api_ctx_of(api, route->ctx), req, &params, resp);
     else
         route->handler(api_ctx_of(api, route->ctx), req, &params, resp);
@@ -350,17 +358,15 @@ api_route(struct api *api, const struct http_request *req, struct http_response 
         reply_internal(resp, req, "handler gave no answer");
 }
 
-/* What a browser may keep of an answer: the public company reads may be stored but are asked
- * again each time (no-cache: an admin who just changed a company reads it back, and its ETag
- * for If-Match, fresh); every other answer, donors' data and admin routes above all, never
- * (no-store). An answer that would go out without it becomes a 500 that carries it. */
+/* The route's Cache-Control (API_REVALIDATE); no-store where none matched. An answer that would
+ * go out without it becomes a 500 that carries it. */
 static void
 api_cache_control(struct http_response *resp, const struct http_request *req,
-                  const struct router_route *route)
+                  const struct api_route *route)
 {
     const char *value = "no-store";
 
-    if (route != NULL && (route->handler == companies_list || route->handler == companies_get))
+    if (route != NULL && (route->flags & API_REVALIDATE) != 0)
         value = "no-cache";
     if (http_response_header(resp, "Cache-Control", value) == 0)
         return;
@@ -416,7 +422,7 @@ api_handle(struct api *api, const struct http_request *req, http_req_status pars
            struct http_response *resp)
 {
     struct scoreboard_breaker_ticket ticket = {.admit = SCOREBOARD_BREAKER_PASS};
-    const struct router_route *route = NULL;
+    const struct api_route *route = NULL;
     struct ddb_stats before, after;
 
     api->req = req;
