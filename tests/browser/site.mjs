@@ -296,6 +296,29 @@ export default function register(suite) {
     assert(await donorInDb(donor.email.toLowerCase()), 'the donor is not in DynamoDB');
   });
 
+  suite.test('sign-up, the key still in flight (409 with Retry-After): asked again with the same key, no error', async (ctx) => {
+    const page = await ctx.open('/signup/');
+    const donor = newDonor('Hana', 'O+');
+    const keys = [];
+    await page.setRequestInterception(true);
+    page.on('request', (req) => {
+      if (req.method() !== 'POST') return req.continue();
+      keys.push(req.headers()['idempotency-key']);
+      if (keys.length > 1) return req.continue();
+      // What the service answers while another request with this key is still running.
+      return req.respond({
+        status: 409, contentType: 'application/problem+json', headers: { 'Retry-After': '1' },
+        body: JSON.stringify({ type: 'about:blank', title: 'Conflict', status: 409,
+          detail: 'a request with this Idempotency-Key is still being processed' }),
+      });
+    });
+    await fill(page, donor);
+    await page.click('#submit');
+    await confirmed(page);
+    assert(keys.length === 2 && keys[0] === keys[1], `keys: ${JSON.stringify(keys)}`);
+    assert(await donorInDb(donor.email.toLowerCase()), 'the donor is not in DynamoDB');
+  }, { apiStatuses: [409] });
+
   suite.test('sign-up, answer lost then sent again: the same Idempotency-Key, replayed, one donor', async (ctx) => {
     const page = await ctx.open('/signup/');
     const donor = newDonor('Erin', 'A-');
