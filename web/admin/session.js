@@ -1,0 +1,179 @@
+// The admin's session: the token lives only in this tab's sessionStorage and goes only to our
+// own API, as Authorization: Bearer. Every admin page imports this module first.
+
+const TOKEN_KEY = 'savealife-admin-token';
+const FLASH_KEY = 'savealife-admin-flash';
+const SIGN_IN = '/admin/';
+
+/** The service could not be reached, or answered that it cannot serve now (5xx). */
+export class ServiceDown extends Error {
+  constructor(status, retryAfter) {
+    super(status ? `the service answered ${status}` : 'the service did not answer');
+    this.status = status;
+    this.retryAfter = retryAfter;
+  }
+}
+
+export function getToken() {
+  try {
+    return sessionStorage.getItem(TOKEN_KEY);
+  } catch {
+    return null;
+  }
+}
+
+export function setToken(token) {
+  sessionStorage.setItem(TOKEN_KEY, token);
+}
+
+export function forgetToken() {
+  try {
+    sessionStorage.removeItem(TOKEN_KEY);
+  } catch {
+    /* storage disabled: nothing was kept */
+  }
+}
+
+/** A one-line message for the next admin page of this tab (after a redirect). */
+export function setFlash(text) {
+  sessionStorage.setItem(FLASH_KEY, text);
+}
+
+export function takeFlash() {
+  const text = sessionStorage.getItem(FLASH_KEY);
+  sessionStorage.removeItem(FLASH_KEY);
+  return text;
+}
+
+function here() {
+  return location.pathname + location.search;
+}
+
+/** Back to the sign-in page; `reason` is shown there ("expired", "signedout"). */
+export function toSignIn(reason) {
+  const q = new URLSearchParams();
+  if (reason) q.set(reason, '1');
+  if (reason !== 'signedout') q.set('next', here());
+  location.replace(`${SIGN_IN}?${q}`);
+}
+
+/** Only a path inside the console is a place to go back to after signing in. */
+export function safeNext(next) {
+  return typeof next === 'string' && /^\/admin\/[^/]/.test(next) && !next.includes('//')
+    ? next
+    : '/admin/companies/';
+}
+
+/** For every page but the sign-in page: no token, no page. Wires the sign-out button. */
+export function requireSignIn() {
+  if (!getToken()) {
+    toSignIn('');
+    return false;
+  }
+  const out = document.getElementById('sign-out');
+  if (out) {
+    out.addEventListener('click', () => {
+      forgetToken();
+      toSignIn('signedout');
+    });
+  }
+  return true;
+}
+
+/** A fresh Idempotency-Key: 128 random bits (crypto.randomUUID needs a secure context). */
+function newKey() {
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+/**
+ * One write's Idempotency-Key: the same body sent again after no answer (or a 5xx) reuses the
+ * key, so a retry is applied once; any other answer ends it (the service keeps answers below
+ * 500 under the key, a 412 included, which a new attempt must not get back).
+ */
+export class WriteKey {
+  constructor() {
+    this.body = null;
+    this.key = null;
+  }
+
+  for(bodyText) {
+    if (this.key === null || this.body !== bodyText) {
+      this.body = bodyText;
+      this.key = newKey();
+    }
+    return this.key;
+  }
+
+  done() {
+    this.key = null;
+    this.body = null;
+  }
+}
+
+function never() {
+  return new Promise(() => {});
+}
+
+/**
+ * One call to the admin API. Resolves to {status, etag, data} for any answer below 500 but
+ * 401; a 401 forgets the token and goes to the sign-in page; no answer or a 5xx throws
+ * ServiceDown.
+ */
+export async function api(method, path, { body, ifMatch, key } = {}) {
+  const token = getToken();
+  if (!token) {
+    toSignIn('expired');
+    return never();
+  }
+  const headers = {
+    Accept: 'application/json, application/problem+json',
+    Authorization: `Bearer ${token}`,
+  };
+  let text;
+  if (body !== undefined) {
+    text = JSON.stringify(body);
+    headers['Content-Type'] = 'application/json';
+    if (key) headers['Idempotency-Key'] = `"${key.for(text)}"`;
+  }
+  if (ifMatch) headers['If-Match'] = ifMatch;
+  let res;
+  try {
+    res = await fetch(path, { method, headers, body: text, cache: 'no-store' });
+  } catch {
+    throw new ServiceDown(0);
+  }
+  if (res.status === 401) {
+    forgetToken();
+    toSignIn('expired');
+    return never();
+  }
+  if (res.status >= 500) {
+    throw new ServiceDown(res.status, res.headers.get('Retry-After'));
+  }
+  if (key) key.done();
+  let data = null;
+  if (/json/.test(res.headers.get('Content-Type') || '')) {
+    try {
+      data = await res.json();
+    } catch {
+      data = null;
+    }
+  }
+  return { status: res.status, etag: res.headers.get('ETag'), data };
+}
+
+/** Sign-in: true when the service takes the token (one small admin listing), else false. */
+export async function checkToken(token) {
+  let res;
+  try {
+    res = await fetch('/api/donors?city=sign-in&limit=1', {
+      headers: { Accept: 'application/json', Authorization: `Bearer ${token}` },
+      cache: 'no-store',
+    });
+  } catch {
+    throw new ServiceDown(0);
+  }
+  if (res.status >= 500) throw new ServiceDown(res.status, res.headers.get('Retry-After'));
+  return res.status === 200;
+}
