@@ -61,7 +61,7 @@ async function page(first) {
   shown += res.data.items.length;
   cursor = res.data.next_cursor;
   more.hidden = !cursor;
-  download.hidden = shown === 0;
+  download.parentElement.hidden = shown === 0;
   document.getElementById('download-hint').hidden = shown === 0;
   results.hidden = false;
   const title = document.getElementById('results-title');
