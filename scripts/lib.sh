@@ -5,11 +5,12 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 
 # Debian packages: the build, the libraries, the test framework, the emulators' runtimes, and
 # systemd (the ops tests run its tools) and what the package tests need (dpkg-buildpackage,
-# debhelper, lintian; debootstrap and systemd-nspawn to boot the package under systemd).
+# debhelper, lintian; debootstrap and systemd-nspawn to boot the package under systemd), and
+# the browser the site's tests drive (Debian's chromium, with a font to render text).
 DEB_PACKAGES="build-essential autoconf automake libtool pkg-config libfcgi-dev libjson-c-dev
 libcurl4-openssl-dev libssl-dev zlib1g-dev check openssl curl ca-certificates
 default-jre-headless valgrind clang-format nginx-light wrk dpkg-dev debhelper lintian systemd
-strace man-db groff-base debootstrap systemd-container"
+strace man-db groff-base debootstrap systemd-container chromium fonts-dejavu-core"
 
 say() { printf '==> %s\n' "$*" >&2; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }
@@ -53,15 +54,19 @@ install_debian_packages() {
     [ $rc -eq 0 ] || die "apt-get install failed"
 }
 
-# The emulators, from package-lock.json, into ./node_modules (only when it changed).
+# The emulators and the browser-test tools (puppeteer-core, axe-core, lighthouse), from
+# package-lock.json, into ./node_modules (only when it changed). The browser is Debian's: no
+# package may download one of its own.
 install_npm_packages() {
     local stamp="$ROOT/node_modules/.package-lock.json"
     if [ -f "$stamp" ] && [ "$stamp" -nt "$ROOT/package-lock.json" ] &&
-        [ -f "$ROOT/node_modules/dynalite/cli.js" ]; then
+        [ -f "$ROOT/node_modules/dynalite/cli.js" ] &&
+        [ -f "$ROOT/node_modules/puppeteer-core/package.json" ]; then
         return 0
     fi
-    say "installing the local DynamoDB emulators (npm ci)"
-    (cd "$ROOT" && npm ci --no-audit --no-fund --loglevel=error) || die "npm ci failed"
+    say "installing the local DynamoDB emulators and the browser-test tools (npm ci)"
+    (cd "$ROOT" && PUPPETEER_SKIP_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error) ||
+        die "npm ci failed"
 }
 
 install_dependencies() {
