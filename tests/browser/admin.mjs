@@ -251,6 +251,7 @@ export default function register(all) {
       assert(list.data.items.some((c) => c.name === name), 'not in GET /api/companies');
     }
     // Adding it again is the 409's message next to the name.
+    await page.bringToFront();
     await clickAndLoad(page, 'main a.button');
     await page.type('#name', name.toUpperCase());
     await page.click('#save');

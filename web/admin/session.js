@@ -1,5 +1,6 @@
 // The admin's session: the token lives only in this tab's sessionStorage and goes only to our
 // own API, as Authorization: Bearer. Every admin page imports this module first.
+import { ApiError, newIdempotencyKey, request } from '../assets/api.js';
 
 const TOKEN_KEY = 'savealife-admin-token';
 const FLASH_KEY = 'savealife-admin-flash';
@@ -80,12 +81,6 @@ export function requireSignIn() {
   return true;
 }
 
-/** A fresh Idempotency-Key: 128 random bits (crypto.randomUUID needs a secure context). */
-function newKey() {
-  const bytes = crypto.getRandomValues(new Uint8Array(16));
-  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
-}
-
 /**
  * One write's Idempotency-Key: the same body sent again after no answer (or a 5xx) reuses the
  * key, so a retry is applied once; any other answer ends it (the service keeps answers below
@@ -100,7 +95,7 @@ export class WriteKey {
   for(bodyText) {
     if (this.key === null || this.body !== bodyText) {
       this.body = bodyText;
-      this.key = newKey();
+      this.key = newIdempotencyKey();
     }
     return this.key;
   }
@@ -116,9 +111,10 @@ function never() {
 }
 
 /**
- * One call to the admin API. Resolves to {status, etag, data} for any answer below 500 but
- * 401; a 401 forgets the token and goes to the sign-in page; no answer or a 5xx throws
- * ServiceDown.
+ * One call to the admin API, through the site's API module. Resolves to {status, etag, data}
+ * for any answer below 500 but 401 (data: the body, or for an error {detail, errors,
+ * request_id}); a 401 forgets the token and goes to the sign-in page; no answer or a 5xx
+ * throws ServiceDown.
  */
 export async function api(method, path, { body, ifMatch, key } = {}) {
   const token = getToken();
@@ -126,54 +122,33 @@ export async function api(method, path, { body, ifMatch, key } = {}) {
     toSignIn('expired');
     return never();
   }
-  const headers = {
-    Accept: 'application/json, application/problem+json',
-    Authorization: `Bearer ${token}`,
-  };
-  let text;
-  if (body !== undefined) {
-    text = JSON.stringify(body);
-    headers['Content-Type'] = 'application/json';
-    if (key) headers['Idempotency-Key'] = `"${key.for(text)}"`;
-  }
-  if (ifMatch) headers['If-Match'] = ifMatch;
-  let res;
+  const idempotencyKey = body !== undefined && key ? key.for(JSON.stringify(body)) : undefined;
   try {
-    res = await fetch(path, { method, headers, body: text, cache: 'no-store' });
-  } catch {
-    throw new ServiceDown(0);
-  }
-  if (res.status === 401) {
-    forgetToken();
-    toSignIn('expired');
-    return never();
-  }
-  if (res.status >= 500) {
-    throw new ServiceDown(res.status, res.headers.get('Retry-After'));
-  }
-  if (key) key.done();
-  let data = null;
-  if (/json/.test(res.headers.get('Content-Type') || '')) {
-    try {
-      data = await res.json();
-    } catch {
-      data = null;
+    const res = await request(method, path, { body, token, ifMatch, idempotencyKey });
+    if (key) key.done();
+    return { status: res.status, etag: res.etag, data: res.data };
+  } catch (err) {
+    if (!(err instanceof ApiError)) throw err;
+    if (err.unreachable || err.status >= 500) throw new ServiceDown(err.status, err.retryAfter);
+    if (err.status === 401) {
+      forgetToken();
+      toSignIn('expired');
+      return never();
     }
+    if (key) key.done();
+    return { status: err.status, etag: null, data: { detail: err.detail, errors: err.fields, request_id: err.requestId } };
   }
-  return { status: res.status, etag: res.headers.get('ETag'), data };
 }
 
 /** Sign-in: true when the service takes the token (one small admin listing), else false. */
 export async function checkToken(token) {
-  let res;
   try {
-    res = await fetch('/api/donors?city=sign-in&limit=1', {
-      headers: { Accept: 'application/json', Authorization: `Bearer ${token}` },
-      cache: 'no-store',
-    });
-  } catch {
-    throw new ServiceDown(0);
+    await request('GET', '/api/donors?city=sign-in&limit=1', { token });
+    return true;
+  } catch (err) {
+    if (!(err instanceof ApiError)) throw err;
+    if (err.unreachable || err.status >= 500) throw new ServiceDown(err.status, err.retryAfter);
+    if (err.status === 401) return false;
+    throw new ServiceDown(err.status, err.retryAfter);
   }
-  if (res.status >= 500) throw new ServiceDown(res.status, res.headers.get('Retry-After'));
-  return res.status === 200;
 }
