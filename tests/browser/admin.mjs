@@ -27,8 +27,8 @@ async function signIn(ctx, next = '') {
 }
 
 // A page of the console with a token already in this tab's sessionStorage.
-async function openWithToken(ctx, urlPath, token) {
-  const page = await ctx.open(null);
+async function openWithToken(ctx, urlPath, token, opts = {}) {
+  const page = await ctx.open(null, opts);
   await page.evaluateOnNewDocument((t) => sessionStorage.setItem('savealife-admin-token', t), token);
   await page.goto(ctx.base + urlPath, { waitUntil: 'load' });
   return page;
@@ -477,6 +477,23 @@ export default function register(all) {
     await bannerTitle(ctx, page, /no donor with this email/, 'the not-found message');
     await ctx.check(page, 'admin-donor-gone');
   }, { apiStatuses: [404, 412], timeout: 60000 });
+
+  suite.test('admin: the console in the browser\'s dark mode', async (ctx) => {
+    const email = `dark.${run}@example.org`;
+    const r = await api('POST', '/api/donors', { body: { email, first_name: 'Dee', city: `Dark ${run}`, type: 'O-' } });
+    assert(r.status === 201, `POST /api/donors: ${r.status}`);
+    await company(`Dark Mode ${run}`, ['night']);
+    const list = await openWithToken(ctx, '/admin/companies/', ctx.adminToken, { dark: true });
+    await ctx.waitFor(async () => /Showing/.test(await text(list, '#companies-status')), 'the list');
+    await list.click('#delete-selected');
+    await ctx.waitFor(() => visible(list, '#error-summary'), 'the error summary');
+    await ctx.check(list, 'admin-companies-dark', { dark: true });
+    const donor = await openWithToken(ctx, `/admin/donors/donor.html?email=${encodeURIComponent(email)}`, ctx.adminToken, { dark: true });
+    await ctx.waitFor(async () => (await donor.$eval('#first_name', (e) => e.value)) === 'Dee', 'the donor');
+    await donor.click('#delete');
+    await ctx.waitFor(() => visible(donor, '#confirm-yes'), 'the confirmation');
+    await ctx.check(donor, 'admin-donor-dark', { dark: true });
+  });
 
   suite.whenApiDown('admin: with the API stopped, each page says the service cannot be reached', async (ctx) => {
     const page = await ctx.open('/admin/');
