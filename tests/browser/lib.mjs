@@ -231,9 +231,15 @@ async function checkState(page, state, { dark = false } = {}) {
 // ---- suites ----
 const tests = [];
 const downTests = [];
+// BROWSER_GREP=regex runs only the tests whose names match (while writing a test).
+const grep = process.env.BROWSER_GREP ? new RegExp(process.env.BROWSER_GREP) : null;
 const suite = {
-  test(name, fn, options = {}) { tests.push({ name, fn, options }); },
-  whenApiDown(name, fn, options = {}) { downTests.push({ name, fn, options: { ...options, apiDown: true } }); },
+  test(name, fn, options = {}) {
+    if (!grep || grep.test(name)) tests.push({ name, fn, options });
+  },
+  whenApiDown(name, fn, options = {}) {
+    if (!grep || grep.test(name)) downTests.push({ name, fn, options: { ...options, apiDown: true } });
+  },
 };
 
 async function runOne({ name, fn, options }) {

@@ -26,7 +26,19 @@ export BROWSER_PATH
 [ -f "$NODE_MODULES_DIR/puppeteer-core/package.json" ] ||
     harness_bail "puppeteer-core is not installed in $NODE_MODULES_DIR (run npm ci)"
 
+NODE_PID=""
 browser_cleanup() {
+    # node first (through timeout(1), which passes the signal on), so it starts nothing more.
+    if [ -n "$NODE_PID" ] && kill -0 "$NODE_PID" 2>/dev/null; then
+        kill -TERM "$NODE_PID" 2>/dev/null
+        i=0
+        while kill -0 "$NODE_PID" 2>/dev/null && [ $i -lt 50 ]; do
+            sleep 0.1
+            i=$((i + 1))
+        done
+        kill -KILL "$NODE_PID" 2>/dev/null
+        wait "$NODE_PID" 2>/dev/null
+    fi
     # The browser runs in its own process group (puppeteer starts it detached): stop the group.
     if [ -s "$HARNESS_DIR/browser.pid" ]; then
         bpid=$(cat "$HARNESS_DIR/browser.pid")
@@ -66,9 +78,12 @@ SCREENSHOT_DIR="$TOP_BUILDDIR/screenshots"
 mkdir -p "$SCREENSHOT_DIR" || harness_bail "cannot create $SCREENSHOT_DIR"
 export SCREENSHOT_DIR HARNESS_DIR SERVE_PID NGINX_PID BASE_URL ADMIN_TOKEN NODE_MODULES_DIR
 
-# The whole browser run is bounded; each step in it has its own limit too.
-timeout -k 10 "${BROWSER_TIMEOUT:-900}" \
-    node "$TOP_SRCDIR/tests/browser/main.mjs"
+# The whole browser run is bounded; each step in it has its own limit too. In the background
+# with wait, so that a signal to this script is handled at once (the trap stops everything).
+timeout -k 10 "${BROWSER_TIMEOUT:-900}" node "$TOP_SRCDIR/tests/browser/main.mjs" &
+NODE_PID=$!
+wait "$NODE_PID"
 rc=$?
+NODE_PID=""
 [ $rc -eq 124 ] && echo "Bail out! the browser tests did not finish within ${BROWSER_TIMEOUT:-900} s"
 exit $rc

@@ -48,7 +48,7 @@ async function load(first) {
     errorBox.append(errorMessage(
       shown ? 'More partner companies cannot be shown right now.'
         : 'The partner companies cannot be shown right now.',
-      `${describe(err)} ${cursor !== null || !shown ? 'Try again later.' : ''}`.trim()));
+      describe(err)));
     // Retry from where it stopped: the button stays for the next page, or the first.
     more.textContent = shown ? 'Show more companies' : 'Try again';
     more.hidden = false;
