@@ -151,6 +151,25 @@ export default function register(suite) {
     }
   });
 
+  suite.test('admin: the CSV writer (web/admin/csv.js): RFC 4180 quoting, formula guard', async () => {
+    // Loaded as the browser loads it, a module (node would guess its type and warn).
+    const source = fs.readFileSync(new URL('../../web/admin/csv.js', import.meta.url), 'utf8');
+    const { csvDocument, csvField } = await import(`data:text/javascript,${encodeURIComponent(source)}`);
+    const cases = [
+      ['plain', 'plain'], ['', ''], [null, ''], [12, '12'], ['Zoë', 'Zoë'], ['a=b', 'a=b'], [' =x', ' =x'],
+      ['a,b', '"a,b"'], ['say "hi"', '"say ""hi"""'], ['two\nlines', '"two\nlines"'], ['cr\rin', '"cr\rin"'],
+      ['=1+2', "'=1+2"], ['+1', "'+1"], ['-1', "'-1"], ['@SUM(A1)', "'@SUM(A1)"], ['\tx', "'\tx"],
+      ['\rx', `"'\rx"`], ['=A1,"b"', `"'=A1,""b"""`],
+    ];
+    for (const [value, want] of cases) {
+      const got = csvField(value);
+      assert(got === want, `csvField(${JSON.stringify(value)}) is ${JSON.stringify(got)}, not ${JSON.stringify(want)}`);
+    }
+    const doc = csvDocument(['a', 'b'], [{ a: '1', b: 'x,y' }, { a: '-2' }]);
+    assert(doc === "a,b\r\n1,\"x,y\"\r\n'-2,\r\n", `the document is ${JSON.stringify(doc)}`);
+    assert(parseCsv(doc).length === 3, 'the document does not parse back');
+  });
+
   suite.test('admin: a wrong token shows the sign-in again, with its message', async (ctx) => {
     const page = await ctx.open('/admin/companies/');
     // No token: the console sends the admin to sign in first.
