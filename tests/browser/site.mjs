@@ -296,6 +296,29 @@ export default function register(suite) {
     assert(await donorInDb(donor.email.toLowerCase()), 'the donor is not in DynamoDB');
   });
 
+  suite.test('sign-up, the key still in flight (409 with Retry-After): asked again with the same key, no error', async (ctx) => {
+    const page = await ctx.open('/signup/');
+    const donor = newDonor('Hana', 'O+');
+    const keys = [];
+    await page.setRequestInterception(true);
+    page.on('request', (req) => {
+      if (req.method() !== 'POST') return req.continue();
+      keys.push(req.headers()['idempotency-key']);
+      if (keys.length > 1) return req.continue();
+      // What the service answers while another request with this key is still running.
+      return req.respond({
+        status: 409, contentType: 'application/problem+json', headers: { 'Retry-After': '1' },
+        body: JSON.stringify({ type: 'about:blank', title: 'Conflict', status: 409,
+          detail: 'a request with this Idempotency-Key is still being processed' }),
+      });
+    });
+    await fill(page, donor);
+    await page.click('#submit');
+    await confirmed(page);
+    assert(keys.length === 2 && keys[0] === keys[1], `keys: ${JSON.stringify(keys)}`);
+    assert(await donorInDb(donor.email.toLowerCase()), 'the donor is not in DynamoDB');
+  }, { apiStatuses: [409] });
+
   suite.test('sign-up, answer lost then sent again: the same Idempotency-Key, replayed, one donor', async (ctx) => {
     const page = await ctx.open('/signup/');
     const donor = newDonor('Erin', 'A-');
@@ -325,6 +348,35 @@ export default function register(suite) {
     assert(keys.length === 2 && keys[0] === keys[1], `keys: ${JSON.stringify(keys)}`);
     assert(replayed === 'true', `Idempotent-Replayed: ${replayed}`);
   }, { allow: (p) => /ERR_CONNECTION_RESET/.test(p.text) });
+
+  suite.test('sign-up, 429 and 503: try again later, with the reference, answers kept; then it goes through', async (ctx) => {
+    const page = await ctx.open('/signup/');
+    const donor = newDonor('Gwen', 'B+');
+    const answers = [429, 503];
+    await page.setRequestInterception(true);
+    page.on('request', (req) => {
+      if (req.method() !== 'POST' || !answers.length) return req.continue();
+      // What the service (503, its breaker open) or a rate limit in front of it answers.
+      const status = answers.shift();
+      return req.respond({
+        status, contentType: 'application/problem+json',
+        headers: { 'X-Request-Id': `feedc0de${status}`, 'Retry-After': '30' },
+        body: JSON.stringify({ type: 'about:blank', title: 'busy', status, detail: 'retry later', request_id: `feedc0de${status}` }),
+      });
+    });
+    await fill(page, donor);
+    for (const status of [429, 503]) {
+      await page.click('#submit');
+      await waitFor(async () => (await text(page, '#error-summary')).includes(`feedc0de${status}`), `the ${status} message`);
+      const said = await text(page, '#error-summary');
+      assert(/busy/.test(said) && /try again in a few minutes/.test(said), `${status}: ${said}`);
+      assert(await activeId(page) === 'error-summary', 'the summary has focus');
+      assert(JSON.stringify(await formValues(page)) === JSON.stringify(donor), 'the form lost what was typed');
+      if (status === 503) await ctx.check(page, 'signup-busy');
+    }
+    await page.click('#submit');
+    await confirmed(page);
+  }, { apiStatuses: [429, 503] });
 
   suite.test(`companies: pages through all ${COMPANIES} with "more", each once, with keywords`, async (ctx) => {
     // What the API lists, page by page.

@@ -30,7 +30,7 @@ const baseTitle = document.title;
 // ---- the rules ----
 function checkText(value, label) {
   if (value === '') return `Enter your ${label.toLowerCase()}`;
-  if (!value.isWellFormed()) return `${label} must contain only letters, numbers and punctuation`;
+  if (typeof value.isWellFormed === 'function' && !value.isWellFormed()) return `${label} must contain only letters, numbers and punctuation`;
   if (/[\u0000-\u001f\u007f-\u009f]/.test(value)) return `${label} must not contain control characters`;
   if ([...value].length > TEXT_MAX) return `${label} must be ${TEXT_MAX} characters or fewer`;
   return null;
