@@ -491,6 +491,50 @@ export default function register(suite) {
     await ctx.check(page, 'admin-donor-gone');
   }, { apiStatuses: [404, 412], timeout: 60000 });
 
+  suite.test('admin: the keyboard alone: skip link, search, open a donor, change, save', async (ctx) => {
+    const email = `keys.${run}@example.org`;
+    const city = `Keys ${run}`;
+    const r = await api('POST', '/api/donors', { body: { email, first_name: 'Kay', city, type: 'A+' } });
+    assert(r.status === 201, `POST /api/donors: ${r.status}`);
+    const page = await signIn(ctx, '/admin/donors/');
+    const kb = page.keyboard;
+    const active = () => page.evaluate(() => {
+      const e = document.activeElement;
+      return e ? `${e.tagName.toLowerCase()}#${e.id}.${e.className}|${e.textContent.trim().slice(0, 30)}` : '';
+    });
+    // The first Tab reaches the skip link, which moves focus to the main content.
+    await kb.press('Tab');
+    assert(/skip-link/.test(await active()), `the first Tab is on ${await active()}`);
+    await kb.press('Enter');
+    await ctx.waitFor(async () => /^main#main/.test(await active()), 'focus on the main content');
+    // Tab to the city, type, Tab to the blood type, choose it with the arrows.
+    for (let n = 0; n < 10 && !/^input#city/.test(await active()); n++) await kb.press('Tab');
+    assert(/^input#city/.test(await active()), `not on the city: ${await active()}`);
+    await kb.type(city);
+    await kb.press('Tab');
+    assert(/^select#type/.test(await active()), `not on the blood type: ${await active()}`);
+    await kb.press('ArrowDown');
+    assert(await page.$eval('#type', (e) => e.value) === 'A+', 'the arrow did not choose A+');
+    // Enter on a select does not submit (browsers submit only from a text field): Tab on.
+    await kb.press('Tab');
+    assert(/^button#\..*Find donors/.test(await active()), `not on the button: ${await active()}`);
+    await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), kb.press('Enter')]);
+    await ctx.waitFor(async () => /Showing 1 donor\./.test(await text(page, '#donors-status')), 'the result');
+    // From the results' heading, Tab reaches the download, then the donor's link.
+    for (let n = 0; n < 5 && !/^a#\..*keys\./.test(await active()); n++) await kb.press('Tab');
+    assert(/^a#\..*keys\./.test(await active()), `not on the donor's link: ${await active()}`);
+    await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), kb.press('Enter')]);
+    await ctx.waitFor(async () => (await page.$eval('#first_name', (e) => e.value)) === 'Kay', 'the donor');
+    for (let n = 0; n < 20 && !/^input#first_name/.test(await active()); n++) await kb.press('Tab');
+    assert(/^input#first_name/.test(await active()), `not on the first name: ${await active()}`);
+    await kb.press('End');
+    await kb.type('la');
+    await kb.press('Enter');
+    await bannerTitle(ctx, page, /Changes saved/, 'the saved message');
+    const after = await api('GET', `/api/donors/${encodeURIComponent(email)}`, { admin: true });
+    assert(after.data.first_name === 'Kayla', `after saving: ${JSON.stringify(after.data)}`);
+  });
+
   suite.test('admin: the console in the browser\'s dark mode', async (ctx) => {
     const email = `dark.${run}@example.org`;
     const r = await api('POST', '/api/donors', { body: { email, first_name: 'Dee', city: `Dark ${run}`, type: 'O-' } });
