@@ -150,15 +150,18 @@ function capitalise(text) {
   return text ? text[0].toUpperCase() + text.slice(1) : text;
 }
 
-/** Disables a submit button while its request runs (one write per click). */
+/**
+ * Runs a button's request once at a time: while it runs the button says it is busy
+ * (aria-disabled, not disabled, so that keyboard focus stays on it) and further clicks or
+ * Enter presses do nothing.
+ */
 export async function busy(button, work) {
-  button.disabled = true;
-  button.setAttribute('aria-busy', 'true');
+  if (button.getAttribute('aria-disabled') === 'true') return undefined;
+  button.setAttribute('aria-disabled', 'true');
   try {
     return await work();
   } finally {
-    button.disabled = false;
-    button.removeAttribute('aria-busy');
+    button.removeAttribute('aria-disabled');
   }
 }
 
