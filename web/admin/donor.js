@@ -1,7 +1,8 @@
 import { ServiceDown, WriteKey, api, requireSignIn, setFlash } from './session.js';
 import { banner, busy, checkText, clearBanner, clearErrors, el, problemErrors, serviceDown, showErrors } from './ui.js';
 
-const email = new URLSearchParams(location.search).get('email') || '';
+// The page's address names the donor in its fragment (#email=…), which stays in the browser.
+const email = new URLSearchParams(location.hash.slice(1)).get('email') || '';
 const path = `/api/donors/${encodeURIComponent(email)}`;
 const form = document.getElementById('change');
 const firstName = document.getElementById('first_name');

@@ -4,6 +4,7 @@ import { ApiError, newIdempotencyKey, request } from '../assets/api.js';
 
 const TOKEN_KEY = 'savealife-admin-token';
 const FLASH_KEY = 'savealife-admin-flash';
+const NEXT_KEY = 'savealife-admin-next';
 const SIGN_IN = '/admin/';
 
 /** The service could not be reached, or answered that it cannot serve now (5xx). */
@@ -46,21 +47,28 @@ export function takeFlash() {
   return text;
 }
 
-function here() {
-  return location.pathname + location.search;
+/**
+ * Back to the sign-in page; `reason` is shown there ("expired", "signedout"). Where the admin
+ * was is kept in this tab's sessionStorage, not in the address: a donor's page names the
+ * donor in its fragment, which must not reach the server's logs in a query string.
+ */
+export function toSignIn(reason) {
+  if (reason !== 'signedout') {
+    sessionStorage.setItem(NEXT_KEY, location.pathname + location.search + location.hash);
+  }
+  location.replace(reason ? `${SIGN_IN}?${reason}=1` : SIGN_IN);
 }
 
-/** Back to the sign-in page; `reason` is shown there ("expired", "signedout"). */
-export function toSignIn(reason) {
-  const q = new URLSearchParams();
-  if (reason) q.set(reason, '1');
-  if (reason !== 'signedout') q.set('next', here());
-  location.replace(`${SIGN_IN}?${q}`);
+/** Where to go after signing in: `next` if given, else where toSignIn left from. */
+export function takeNext(next) {
+  const kept = sessionStorage.getItem(NEXT_KEY);
+  sessionStorage.removeItem(NEXT_KEY);
+  return safeNext(next || kept);
 }
 
 /** Only a path inside the console is a place to go back to after signing in. */
-export function safeNext(next) {
-  return typeof next === 'string' && /^\/admin\/[^/]/.test(next) && !next.includes('//')
+function safeNext(next) {
+  return typeof next === 'string' && /^\/admin\/[^/\\]/.test(next) && !next.includes('//')
     ? next
     : '/admin/companies/';
 }

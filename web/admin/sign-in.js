@@ -1,8 +1,8 @@
-import { ServiceDown, checkToken, getToken, safeNext, setToken, forgetToken } from './session.js';
+import { ServiceDown, checkToken, forgetToken, getToken, setToken, takeNext } from './session.js';
 import { banner, busy, clearErrors, serviceDown, showErrors } from './ui.js';
 
 const params = new URLSearchParams(location.search);
-const next = safeNext(params.get('next'));
+const next = takeNext(params.get('next'));
 const form = document.getElementById('sign-in');
 const input = document.getElementById('token');
 
