@@ -320,7 +320,14 @@ export async function main(files) {
       } catch (err) {
         stopped = err;
       }
-      tapLine(!stopped, 'savealife serve stopped by its pid', stopped ? [stopped.message] : []);
+      // A sanitizer build reports what it found in the service's log.
+      let reports = [];
+      try {
+        reports = fs.readFileSync(path.join(HARNESS_DIR, 'serve.log'), 'utf8').split('\n')
+          .filter((l) => /ERROR: (Address|Leak)Sanitizer|runtime error:/.test(l));
+      } catch { /* no log: nothing reported */ }
+      const why = [...(stopped ? [stopped.message] : []), ...reports];
+      tapLine(!why.length, 'savealife serve stopped by its pid, no sanitizer report in its log', why);
       for (const t of downTests) await runOne(t);
     }
   } catch (err) {

@@ -3,7 +3,7 @@
 import { request, describe } from './api.js';
 import { companyItem, errorMessage } from './companies-view.js';
 
-const PAGE = 20;
+const PAGE = 18; // fills rows of one, two or three columns
 const list = document.getElementById('company-list');
 const status = document.getElementById('companies-status');
 const errorBox = document.getElementById('companies-error');

@@ -189,7 +189,8 @@ function serverMessage(field, message) {
 function showApiError(err) {
   if (err.status === 422 && err.fields.length) {
     showErrors(err.fields.map((e) => ({ field: e.field, message: serverMessage(e.field, e.message) })),
-      err.requestId ? `Reference ${err.requestId}.` : '');
+      `The service did not accept these answers: please check them.${
+        err.requestId ? ` Reference ${err.requestId}.` : ''}`);
     return;
   }
   if (err.status === 409) {
