@@ -264,7 +264,13 @@ export default function register(suite) {
     const pub = await fetch(`${ctx.base}/companies/`, { signal: AbortSignal.timeout(5000) });
     if (pub.status === 200) {
       const publicPage = await ctx.open('/companies/');
-      await ctx.waitFor(async () => (await publicPage.$eval('body', (b) => b.textContent)).includes(name), 'the company on /companies/');
+      // The directory is paged: "more" until the company shows or the pages end.
+      await ctx.waitFor(async () => {
+        if ((await publicPage.$eval('body', (b) => b.textContent)).includes(name)) return true;
+        const more = await publicPage.$('#more:not([hidden])');
+        if (more) await more.click();
+        return false;
+      }, 'the company on /companies/');
     } else {
       ctx.log('no /companies/ page here: checked through GET /api/companies');
       const list = await api('GET', '/api/companies?limit=100');
