@@ -1,5 +1,5 @@
 import { ServiceDown, WriteKey, api, requireSignIn, setFlash } from './session.js';
-import { banner, busy, chars, checkText, clearBanner, clearErrors, el, problemErrors, serviceDown, showErrors } from './ui.js';
+import { banner, busy, confirmDeletion, chars, checkText, clearBanner, clearErrors, el, problemErrors, serviceDown, showErrors } from './ui.js';
 
 const id = new URLSearchParams(location.search).get('id');
 const form = document.getElementById('company');
@@ -133,37 +133,17 @@ form.addEventListener('submit', (event) => {
   });
 });
 
-const confirmBox = document.getElementById('confirm');
-document.getElementById('delete').addEventListener('click', () => {
-  confirmBox.hidden = false;
-  confirmBox.focus();
-});
-document.getElementById('confirm-no').addEventListener('click', () => {
-  confirmBox.hidden = true;
-  document.getElementById('delete').focus();
-});
-document.getElementById('confirm-yes').addEventListener('click', (event) => {
-  busy(event.currentTarget, async () => {
-    let res;
-    try {
-      res = await api('DELETE', path, { ifMatch: etag });
-    } catch (err) {
-      if (!(err instanceof ServiceDown)) throw err;
-      serviceDown(err);
-      return;
-    }
-    confirmBox.hidden = true;
-    if (res.status === 200) {
-      setFlash(`${current.name} was deleted.`);
-      location.assign('/admin/companies/');
-    } else if (res.status === 412) {
-      conflict('deletion');
-    } else if (res.status === 404) {
-      gone();
-    } else {
-      banner('error', 'The company was not deleted', res.data?.detail || `The service answered ${res.status}.`);
-    }
-  });
+confirmDeletion(() => api('DELETE', path, { ifMatch: etag }), (res) => {
+  if (res.status === 200) {
+    setFlash(`${current.name} was deleted.`);
+    location.assign('/admin/companies/');
+  } else if (res.status === 412) {
+    conflict('deletion');
+  } else if (res.status === 404) {
+    gone();
+  } else {
+    banner('error', 'The company was not deleted', res.data?.detail || `The service answered ${res.status}.`);
+  }
 });
 
 if (requireSignIn()) {

@@ -1,5 +1,5 @@
 import { ServiceDown, WriteKey, api, requireSignIn, setFlash } from './session.js';
-import { banner, busy, checkText, clearBanner, clearErrors, el, problemErrors, serviceDown, showErrors } from './ui.js';
+import { banner, busy, confirmDeletion, checkText, clearBanner, clearErrors, el, problemErrors, serviceDown, showErrors } from './ui.js';
 
 // The page's address names the donor in its fragment (#email=…), which stays in the browser.
 const email = new URLSearchParams(location.hash.slice(1)).get('email') || '';
@@ -137,37 +137,17 @@ form.addEventListener('submit', (event) => {
   });
 });
 
-const confirmBox = document.getElementById('confirm');
-document.getElementById('delete').addEventListener('click', () => {
-  confirmBox.hidden = false;
-  confirmBox.focus();
-});
-document.getElementById('confirm-no').addEventListener('click', () => {
-  confirmBox.hidden = true;
-  document.getElementById('delete').focus();
-});
-document.getElementById('confirm-yes').addEventListener('click', (event) => {
-  busy(event.currentTarget, async () => {
-    let res;
-    try {
-      res = await api('DELETE', path, { ifMatch: etag });
-    } catch (err) {
-      if (!(err instanceof ServiceDown)) throw err;
-      serviceDown(err);
-      return;
-    }
-    confirmBox.hidden = true;
-    if (res.status === 204) {
-      setFlash(`The donor ${current.email} was deleted.`);
-      location.assign(backTo(current.city));
-    } else if (res.status === 412) {
-      conflict('deletion');
-    } else if (res.status === 404) {
-      gone();
-    } else {
-      banner('error', 'The donor was not deleted', res.data?.detail || `The service answered ${res.status}.`);
-    }
-  });
+confirmDeletion(() => api('DELETE', path, { ifMatch: etag }), (res) => {
+  if (res.status === 204) {
+    setFlash(`The donor ${current.email} was deleted.`);
+    location.assign(backTo(current.city));
+  } else if (res.status === 412) {
+    conflict('deletion');
+  } else if (res.status === 404) {
+    gone();
+  } else {
+    banner('error', 'The donor was not deleted', res.data?.detail || `The service answered ${res.status}.`);
+  }
 });
 
 if (requireSignIn()) load();

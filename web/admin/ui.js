@@ -1,6 +1,7 @@
 // The GOV.UK Design System's patterns for errors and messages, without its code: an error
 // summary that takes focus and links to each field, the message next to the field, and
 // notification banners.
+import { ServiceDown } from './session.js';
 
 function el(tag, attrs = {}, ...children) {
   const node = document.createElement(tag);
@@ -184,4 +185,37 @@ export function checkText(value, what, max) {
 /** Shows a one-off message a previous page left (after a create or a delete). */
 export function showFlash(text) {
   if (text) banner('success', 'Success', text);
+}
+
+/**
+ * Wires a page's "Delete" button to its confirmation (#delete, #confirm, #confirm-yes,
+ * #confirm-no). "Yes" sends `request()` while its button is busy; when the service answers,
+ * the confirmation closes and `answered(res)` says what happened. An unreachable service
+ * leaves the confirmation open, under its message, for another try.
+ */
+export function confirmDeletion(request, answered) {
+  const box = document.getElementById('confirm');
+  const open = document.getElementById('delete');
+  open.addEventListener('click', () => {
+    box.hidden = false;
+    box.focus();
+  });
+  document.getElementById('confirm-no').addEventListener('click', () => {
+    box.hidden = true;
+    open.focus();
+  });
+  document.getElementById('confirm-yes').addEventListener('click', (event) => {
+    busy(event.currentTarget, async () => {
+      let res;
+      try {
+        res = await request();
+      } catch (err) {
+        if (!(err instanceof ServiceDown)) throw err;
+        serviceDown(err);
+        return;
+      }
+      box.hidden = true;
+      answered(res);
+    });
+  });
 }
