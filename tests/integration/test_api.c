@@ -1,5 +1,5 @@
 /* The API through real nginx (BASE_URL) against the emulator, spoken to with libcurl as any
- * client would: every route and every status of DESIGN.md's table, validation with the field
+ * client would: every route and every status of README's API table, validation with the field
  * named, If-Match, pagination and the concurrency guarantees. api_nginx.sh starts the stack
  * (body limit 4096) and exports BASE_URL and ADMIN_TOKEN.
  *

@@ -11,7 +11,8 @@
 #include <strings.h>
 #include <sys/stat.h>
 
-#define MIN_CASES 30
+/* The cases in tests/data/sigv4: a copy (or a tarball) that lost one fails. */
+#define MIN_CASES 34
 
 static const char akid[] = "AKIDEXAMPLE";
 static const char secret[] = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY";
