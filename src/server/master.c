@@ -31,6 +31,10 @@
  * up to one burst more than the load needs, stopped one a second once idle. */
 #define MASTER_POOL_TICK_MS 100
 #define MASTER_POOL_MAX_BURST 32
+/* A dynamic pool stops a surplus worker only once it has served nothing for this long: under
+ * steady load every worker the load needs is woken every few milliseconds, so one stopped
+ * then would only be started again at the next peak (a fork and a warm-up each time). */
+#define MASTER_IDLE_STOP_MS 3000
 /* Beyond the request timeout, how long a worker told to stop may take before it is killed. */
 #define MASTER_STOP_GRACE_MS 5000
 /* More than STORM_DEATHS unexpected deaths within STORM_WINDOW_MS slow respawning down. */
@@ -611,7 +615,8 @@ master_wanted(struct master *m, uint64_t now, int have, int spare, int starting,
 }
 
 /* A dynamic pool with more spare workers than twice the minimum stops one idle worker a
- * tick, as php-fpm does beyond pm.max_spare_servers. */
+ * tick, as php-fpm does beyond pm.max_spare_servers: the one idle longest, and only once it
+ * has been idle for MASTER_IDLE_STOP_MS. */
 static void
 master_shrink(struct master *m, uint64_t now)
 {
@@ -624,19 +629,30 @@ master_shrink(struct master *m, uint64_t now)
     master_census(m, &have, &spare, &starting);
     if (spare <= 2 * m->cfg.workers_min || have <= m->cfg.workers_min)
         return;
+    struct master_child *oldest = NULL;
+    uint64_t oldest_since = 0;
     for (size_t i = 0; i < m->cap; i++) {
         struct master_child *c = &m->children[i];
+        uint64_t since;
+
         if (c->pid == 0 || c->generation != m->generation || c->term_ms != 0 || c->killed)
             continue;
         scoreboard_read_slot(m->sb, c->slot, &w);
         if (w.state != SCOREBOARD_IDLE)
             continue;
-        log_msg(&m->log, CONFIG_LOG_DEBUG, "pool: %d spare workers: stopping worker %ld", spare,
-                (long)c->pid);
-        master_term(m, c, now);
-        m->last_shrink_ms = now;
-        return;
+        /* Idle since its last request began, or since it started if it has served none. */
+        since = w.request_ms > w.started_ms ? w.request_ms : w.started_ms;
+        if (now < since + MASTER_IDLE_STOP_MS || (oldest != NULL && since >= oldest_since))
+            continue;
+        oldest = c;
+        oldest_since = since;
     }
+    if (oldest == NULL)
+        return;
+    log_msg(&m->log, CONFIG_LOG_DEBUG, "pool: %d spare workers: stopping worker %ld", spare,
+            (long)oldest->pid);
+    master_term(m, oldest, now);
+    m->last_shrink_ms = now;
 }
 
 /* Starts the workers the current generation lacks: at once, or one per delay while they
