@@ -270,8 +270,8 @@ api_parse_failure(struct http_response *resp, const struct http_request *req, ht
         break;
     }
     api_problem(resp, req, 400,
-                "malformed request: bad percent-encoding, invalid UTF-8 or a path or query "
-                "that is not allowed");
+                "malformed request: bad percent-encoding, invalid UTF-8, a path or query "
+                "that is not allowed, or too many query parameters");
 }
 
 static void *
@@ -339,7 +339,7 @@ api_route(struct api *api, const struct http_request *req, struct http_response 
         return;
     }
     if ((route->flags & API_JSON_BODY) != 0 && req->body_len > 0 && !http_request_is_json(req)) {
-        api_problem(resp, req, 415, "the body must be application/json");
+        api_problem(resp, req, 415, "the body must be application/json (in UTF-8)");
         return;
     }
     if (api->sb != NULL && (route->ctx == API_CTX_REPO || route->ctx == API_CTX_READY)) {
