@@ -417,6 +417,31 @@ api_breaker_report(struct api *api, const struct http_request *req,
                          b.trips);
 }
 
+/* Whether a method is what nginx passes on (letters, '_' and '-'), safe to show as sent. */
+static int
+api_method_shown(const char *m)
+{
+    if (*m == '\0')
+        return 0;
+    for (; *m != '\0'; m++)
+        if (!((*m >= 'A' && *m <= 'Z') || (*m >= 'a' && *m <= 'z') || *m == '_' || *m == '-'))
+            return 0;
+    return 1;
+}
+
+void
+api_route_label(const struct api *api, const struct http_request *req, http_req_status parse,
+                const char **method, const char **pattern)
+{
+    size_t index = 0;
+
+    *method = api_method_shown(req->method) ? req->method : "-";
+    *pattern = "(no route)";
+    if (parse == HTTP_REQ_OK &&
+        router_match(api->router, req, &index, NULL, NULL, 0) == ROUTER_FOUND)
+        *pattern = api_routes[index].match.pattern;
+}
+
 void
 api_handle(struct api *api, const struct http_request *req, http_req_status parse,
            struct http_response *resp)
