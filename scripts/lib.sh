@@ -8,7 +8,7 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 # debhelper, lintian; debootstrap and systemd-nspawn to boot the package under systemd), and
 # the browser the site's tests drive (Debian's chromium, with a font to render text).
 DEB_PACKAGES="build-essential autoconf automake libtool pkg-config libfcgi-dev libjson-c-dev
-libcurl4-openssl-dev libssl-dev zlib1g-dev check openssl curl ca-certificates
+libcurl4-openssl-dev libssl-dev zlib1g-dev libunistring-dev check openssl curl ca-certificates
 default-jre-headless valgrind clang-format nginx-light wrk dpkg-dev debhelper lintian systemd
 strace man-db groff-base debootstrap systemd-container chromium fonts-dejavu-core"
 

@@ -270,8 +270,8 @@ api_parse_failure(struct http_response *resp, const struct http_request *req, ht
         break;
     }
     api_problem(resp, req, 400,
-                "malformed request: bad percent-encoding, invalid UTF-8 or a path or query "
-                "that is not allowed");
+                "malformed request: bad percent-encoding, invalid UTF-8, a path or query "
+                "that is not allowed, or too many query parameters");
 }
 
 static void *
@@ -339,7 +339,7 @@ api_route(struct api *api, const struct http_request *req, struct http_response 
         return;
     }
     if ((route->flags & API_JSON_BODY) != 0 && req->body_len > 0 && !http_request_is_json(req)) {
-        api_problem(resp, req, 415, "the body must be application/json");
+        api_problem(resp, req, 415, "the body must be application/json (in UTF-8)");
         return;
     }
     if (api->sb != NULL && (route->ctx == API_CTX_REPO || route->ctx == API_CTX_READY)) {
@@ -415,6 +415,31 @@ api_breaker_report(struct api *api, const struct http_request *req,
                          "DynamoDB breaker open (trip %lu): attempts in a row could not reach "
                          "DynamoDB; requests that need it answer 503 until a probe does",
                          b.trips);
+}
+
+/* Whether a method is what nginx passes on (letters, '_' and '-'), safe to show as sent. */
+static int
+api_method_shown(const char *m)
+{
+    if (*m == '\0')
+        return 0;
+    for (; *m != '\0'; m++)
+        if (!((*m >= 'A' && *m <= 'Z') || (*m >= 'a' && *m <= 'z') || *m == '_' || *m == '-'))
+            return 0;
+    return 1;
+}
+
+void
+api_route_label(const struct api *api, const struct http_request *req, http_req_status parse,
+                const char **method, const char **pattern)
+{
+    size_t index = 0;
+
+    *method = api_method_shown(req->method) ? req->method : "-";
+    *pattern = "(no route)";
+    if (parse == HTTP_REQ_OK &&
+        router_match(api->router, req, &index, NULL, NULL, 0) == ROUTER_FOUND)
+        *pattern = api_routes[index].match.pattern;
 }
 
 void

@@ -32,6 +32,13 @@ void api_free(struct api *api);
 void api_handle(struct api *api, const struct http_request *req, http_req_status parse,
                 struct http_response *resp);
 
+/* What the status page shows of a request: its method and the pattern of the route it
+ * matches ("GET", "/api/donors/{email}"), or "(no route)" when none does or it did not parse;
+ * a method that is not letters, '_' or '-' is "-". Never the path as sent (it may hold a
+ * donor's email or bytes that are not UTF-8). Both are valid while api and req are. */
+void api_route_label(const struct api *api, const struct http_request *req, http_req_status parse,
+                     const char **method, const char **pattern);
+
 /* The worker's DynamoDB client figures, for the scoreboard and status page. */
 void api_ddb_stats(const struct api *api, struct ddb_stats *out);
 

@@ -110,6 +110,13 @@ companies_create(void *app, const struct http_request *req, const struct router_
         goto out;
     }
     validate_ascii_lower(id);
+    /* A client resolves "." and ".." in a URL's path (RFC 3986 dot segments): such a company's
+     * Location would name the collection or its parent, never the company. */
+    if (strcmp(id, ".") == 0 || strcmp(id, "..") == 0) {
+        validate_reply_one(resp, req, "name",
+                           "must not be \".\" or \"..\" (its URL could not name the company)");
+        goto out;
+    }
     ddb_error_clear(&err);
     st = company_repo_create(repo, id, json_object_get_string(name), keywords, &item, &err);
     if (st != REPO_OK) {

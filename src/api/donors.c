@@ -114,9 +114,10 @@ donors_list(void *app, const struct http_request *req, const struct router_param
     const char *city = http_request_query(req, "city");
     const char *type = http_request_query(req, "type");
     json_object *items = NULL;
-    char *next = NULL;
+    char *next = NULL, *stored = NULL;
     char msg[VALIDATE_MSG_MAX];
     struct ddb_error err;
+    size_t stored_len;
     int limit;
     repo_status st;
 
@@ -125,20 +126,28 @@ donors_list(void *app, const struct http_request *req, const struct router_param
         validate_reply_one(resp, req, "city", "is required");
         return;
     }
-    if (validate_text(city, strlen(city), VALIDATE_TEXT_MAX, msg, sizeof(msg)) != 0) {
+    /* Cities are stored trimmed and in NFC: the query names one in any form. */
+    switch (validate_text_normalize(city, strlen(city), VALIDATE_TEXT_MAX, &stored, &stored_len,
+                                    msg, sizeof(msg))) {
+    case 0:
+        break;
+    case -1:
         validate_reply_one(resp, req, "city", msg);
+        return;
+    default:
+        reply_internal(resp, req, "donor list");
         return;
     }
     if (type != NULL && !validate_blood_type_text(type)) {
         /* A '+' in a query string is a space ("O+" arrives as "O "), hence the hint. */
         validate_reply_one(resp, req, "type",
                            "must be one of A+ A- B+ B- AB+ AB- O+ O- (send '+' as %2B)");
-        return;
+        goto out;
     }
     if (validate_limit(req, &limit, resp) != VALIDATE_OK)
-        return;
+        goto out;
     ddb_error_clear(&err);
-    st = donor_repo_list_city(repo, city, type, limit, http_request_query(req, "cursor"), &items,
+    st = donor_repo_list_city(repo, stored, type, limit, http_request_query(req, "cursor"), &items,
                               &next, &err);
     if (st != REPO_OK) {
         reply_repo_failure(resp, req, st, &err, "donor list");
@@ -149,6 +158,7 @@ donors_list(void *app, const struct http_request *req, const struct router_param
 out:
     json_object_put(items);
     free(next);
+    free(stored);
 }
 
 /* An If-Match with no tag that can match: 412 when the donor exists, 404 when not. */

@@ -1,7 +1,12 @@
 #include "api/validate.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+
+#include <unictype.h>
+#include <uninorm.h>
+#include <unistr.h>
 
 #include "api/reply.h"
 #include "ddb/marshal.h"
@@ -13,33 +18,99 @@ validate_fail(char *msg, size_t msglen, const char *text)
     return -1;
 }
 
-int
-validate_text(const char *s, size_t len, size_t max_chars, char *msg, size_t msglen)
+/* Why one code point may not be in free text, or NULL. Controls (C0, DEL, C1), format
+ * characters (bidi overrides, zero-width characters, the BOM), line and paragraph separators
+ * and noncharacters change how text shows or reads without being seen in it. */
+static const char *
+validate_refused(ucs4_t uc)
 {
-    const unsigned char *p = (const unsigned char *)s;
-    size_t chars = 0;
-    int only_spaces = 1;
+    if (uc_is_general_category(uc, UC_CATEGORY_Cc))
+        return "must not contain control characters";
+    if (uc_is_general_category(uc, UC_CATEGORY_Cf))
+        return "must not contain format characters (such as U+200B or U+202E)";
+    if (uc_is_general_category(uc, UC_CATEGORY_Zl) || uc_is_general_category(uc, UC_CATEGORY_Zp))
+        return "must not contain line or paragraph separators";
+    if (uc_is_property_not_a_character(uc))
+        return "must not contain noncharacters (such as U+FFFF)";
+    return NULL;
+}
 
+int
+validate_text_normalize(const char *s, size_t len, size_t max_chars, char **out, size_t *outlen,
+                        char *msg, size_t msglen)
+{
+    const uint8_t *p = (const uint8_t *)s, *it, *start, *end, *next;
+    uint8_t *nfc = NULL;
+    size_t n = 0;
+    ucs4_t uc;
+    int visible = 0, rc = -1;
+    const char *why;
+
+    *out = NULL;
+    *outlen = 0;
     if (len == 0)
         return validate_fail(msg, msglen, "must not be empty");
     if (!http_utf8_valid(s, len))
         return validate_fail(msg, msglen, "must be valid UTF-8");
-    for (size_t i = 0; i < len; i++) {
-        /* C0 and DEL are single bytes; C1 (U+0080..U+009F) is 0xC2 0x80..0x9F. */
-        if (p[i] < 0x20 || p[i] == 0x7f || (p[i] == 0xc2 && i + 1 < len && p[i + 1] <= 0x9f))
-            return validate_fail(msg, msglen, "must not contain control characters");
-        if ((p[i] & 0xc0) != 0x80)
-            chars++;
-        if (p[i] != ' ')
-            only_spaces = 0;
+    for (it = p; it < p + len;) {
+        it += u8_mbtouc_unsafe(&uc, it, (size_t)(p + len - it));
+        if ((why = validate_refused(uc)) != NULL)
+            return validate_fail(msg, msglen, why);
     }
-    if (only_spaces)
-        return validate_fail(msg, msglen, "must not be only spaces");
-    if (chars > max_chars) {
+    nfc = u8_normalize(UNINORM_NFC, p, len, NULL, &n);
+    if (nfc == NULL) {
+        validate_fail(msg, msglen, "could not be checked (out of memory)");
+        return -2;
+    }
+    /* Unicode white space (U+00A0, U+3000, ...) at either end is not part of the text. */
+    start = nfc;
+    end = nfc + n;
+    while (start < end && (next = u8_next(&uc, start)) != NULL && uc_is_property_white_space(uc))
+        start = next;
+    while (end > start) {
+        const uint8_t *prev = u8_prev(&uc, end, start);
+        if (prev == NULL || !uc_is_property_white_space(uc))
+            break;
+        end = prev;
+    }
+    for (it = start; it < end && !visible;) {
+        it += u8_mbtouc_unsafe(&uc, it, (size_t)(end - it));
+        visible =
+            !uc_is_property_white_space(uc) && !uc_is_property_default_ignorable_code_point(uc);
+    }
+    if (!visible) {
+        validate_fail(msg, msglen, "must not be only spaces or invisible characters");
+        goto done;
+    }
+    if (u8_mbsnlen(start, (size_t)(end - start)) > max_chars) {
         snprintf(msg, msglen, "must be at most %zu characters", max_chars);
-        return -1;
+        goto done;
     }
-    return 0;
+    if ((*out = malloc((size_t)(end - start) + 1)) == NULL) {
+        validate_fail(msg, msglen, "could not be checked (out of memory)");
+        rc = -2;
+        goto done;
+    }
+    *outlen = (size_t)(end - start);
+    memcpy(*out, start, *outlen);
+    (*out)[*outlen] = '\0';
+    rc = 0;
+done:
+    free(nfc);
+    return rc;
+}
+
+int
+validate_text(const char *s, size_t len, size_t max_chars, char *msg, size_t msglen)
+{
+    char *norm = NULL;
+    size_t n;
+    int rc = validate_text_normalize(s, len, max_chars, &norm, &n, msg, msglen);
+
+    if (rc == 0 && (n != len || memcmp(norm, s, len) != 0))
+        rc = validate_fail(msg, msglen, "must be trimmed and in Unicode NFC (as names are stored)");
+    free(norm);
+    return rc < 0 ? -1 : 0;
 }
 
 /* RFC 5322 atext: letters, digits and these. */
@@ -139,13 +210,29 @@ validate_email(json_object *value, char *msg, size_t msglen)
                                (size_t)json_object_get_string_len(value), msg, msglen);
 }
 
+/* Checks a JSON string as free text and puts its stored form (trimmed, NFC) in its place. */
+static int
+validate_text_value(json_object *value, size_t max_chars, char *msg, size_t msglen)
+{
+    char *norm = NULL;
+    size_t n = 0;
+    int rc;
+
+    if (!json_object_is_type(value, json_type_string))
+        return validate_fail(msg, msglen, "must be a string");
+    rc = validate_text_normalize(json_object_get_string(value),
+                                 (size_t)json_object_get_string_len(value), max_chars, &norm, &n,
+                                 msg, msglen);
+    if (rc == 0 && json_object_set_string_len(value, norm, (int)n) != 1)
+        rc = validate_fail(msg, msglen, "could not be checked (out of memory)");
+    free(norm);
+    return rc < 0 ? -1 : 0;
+}
+
 int
 validate_name(json_object *value, char *msg, size_t msglen)
 {
-    if (!json_object_is_type(value, json_type_string))
-        return validate_fail(msg, msglen, "must be a string");
-    return validate_text(json_object_get_string(value), (size_t)json_object_get_string_len(value),
-                         VALIDATE_TEXT_MAX, msg, msglen);
+    return validate_text_value(value, VALIDATE_TEXT_MAX, msg, msglen);
 }
 
 int
@@ -179,8 +266,7 @@ validate_keywords(json_object *value, char *msg, size_t msglen)
             snprintf(msg, msglen, "keyword %zu must be a string", i + 1);
             return -1;
         }
-        if (validate_text(json_object_get_string(kw), (size_t)json_object_get_string_len(kw),
-                          VALIDATE_KEYWORD_MAX, why, sizeof(why)) != 0) {
+        if (validate_text_value(kw, VALIDATE_KEYWORD_MAX, why, sizeof(why)) != 0) {
             snprintf(msg, msglen, "keyword %zu %s", i + 1, why);
             return -1;
         }

@@ -33,8 +33,17 @@ struct validate_field {
     int required;
 };
 
-/* Text of 1..max_chars code points of valid UTF-8, no control character (C0, DEL, C1), not
- * only spaces. len counts bytes (the text may hold a NUL, which is refused). */
+/* Free text (names, cities, keywords) as stored: valid UTF-8 with no control (C0, DEL, C1),
+ * format (bidi overrides, zero-width characters, BOM), line or paragraph separator or
+ * noncharacter code point; normalised to NFC, Unicode white space trimmed at both ends, then
+ * 1..max_chars code points with at least one visible. len counts bytes (the text may hold a
+ * NUL, which is refused). Returns 0 with *out (malloc'd, NUL-terminated, *outlen bytes), -1
+ * with a message for the errors list, or -2 when out of memory. */
+int validate_text_normalize(const char *s, size_t len, size_t max_chars, char **out, size_t *outlen,
+                            char *msg, size_t msglen);
+
+/* Text already in its stored form (what validate_text_normalize makes of it is itself): ids
+ * and query values that name stored text. 0, or -1 with a message. */
 int validate_text(const char *s, size_t len, size_t max_chars, char *msg, size_t msglen);
 
 /* An email address: local@domain as the module describes, at most 254 bytes. */
@@ -49,7 +58,8 @@ void validate_ascii_lower(char *s);
 
 /* validate_fn checks: a string email; a string of 1..100 characters (names, cities); a blood
  * type; an array of at most 20 keywords of 1..50 characters; a field that may not be sent
- * (a key, which a change cannot touch). */
+ * (a key, which a change cannot touch). Names and keywords are free text: the check puts the
+ * stored form (validate_text_normalize) in the value's place. */
 int validate_email(json_object *value, char *msg, size_t msglen);
 int validate_name(json_object *value, char *msg, size_t msglen);
 int validate_blood_type(json_object *value, char *msg, size_t msglen);

@@ -1131,25 +1131,99 @@ emit(char *out, size_t *o, const char *s, size_t n)
     *o += n;
 }
 
-/* Writes the rewritten text to out (if not NULL); returns its length, or SIZE_MAX for a
- * single quote outside a string. Strings are copied untouched: in strict JSON they are the
- * only place a digit can hide. json-c 0.16 takes 'single-quoted' object keys even when
- * strict; they are not JSON, and refusing them keeps this scan in step with the tokener. */
+/* What RFC 7493 (I-JSON) refuses that json-c takes, found by the same scan: the members of
+ * every object (one ':' outside strings each), so that a duplicate name, which json-c merges,
+ * shows as a tree with fewer members than the text; and why the text is refused, for a lone
+ * surrogate escape (json-c stores U+FFFD) or a member name holding \u0000 (json-c cuts the
+ * name there). */
+struct ijson_scan {
+    size_t members;
+    const char *why; /* NULL while nothing is refused */
+};
+
+/* The value of the four hex digits at s (0..0xFFFF), or -1. */
+static long
+hex4(const char *s)
+{
+    long v = 0;
+
+    for (int k = 0; k < 4; k++) {
+        char c = s[k];
+        int d = c >= '0' && c <= '9'   ? c - '0'
+                : c >= 'a' && c <= 'f' ? c - 'a' + 10
+                : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                       : -1;
+        if (d < 0)
+            return -1;
+        v = v * 16 + d;
+    }
+    return v;
+}
+
+/* The end of the string that starts at in[i] (its opening quote), past the closing quote.
+ * Sets sc->why for a lone surrogate, and *nul when it holds \u0000. */
 static size_t
-bigint_rewrite(const char *in, size_t len, char *out)
+ijson_string(const char *in, size_t len, size_t i, struct ijson_scan *sc, int *nul)
+{
+    size_t j = i + 1;
+    long v, lo;
+
+    *nul = 0;
+    while (j < len && in[j] != '"') {
+        if (in[j] != '\\' || j + 1 >= len) {
+            j++;
+            continue;
+        }
+        if (in[j + 1] != 'u' || len - j < 6 || (v = hex4(in + j + 2)) < 0) {
+            j += 2; /* any other escape, or a malformed one the tokener refuses */
+            continue;
+        }
+        j += 6;
+        if (v == 0)
+            *nul = 1;
+        if (v >= 0xDC00 && v <= 0xDFFF)
+            sc->why = "a lone low surrogate escape";
+        if (v >= 0xD800 && v <= 0xDBFF) {
+            if (len - j < 6 || in[j] != '\\' || in[j + 1] != 'u' ||
+                (lo = hex4(in + j + 2)) < 0xDC00 || lo > 0xDFFF)
+                sc->why = "a lone high surrogate escape";
+            else
+                j += 6;
+        }
+    }
+    return j < len ? j + 1 : j;
+}
+
+/* Writes the rewritten text to out (if not NULL); returns its length, or SIZE_MAX for a
+ * single quote outside a string or what sc->why says. Strings are copied untouched: in strict
+ * JSON they are the only place a digit can hide. json-c 0.16 takes 'single-quoted' object
+ * keys even when strict; they are not JSON, and refusing them keeps this scan in step with
+ * the tokener. sc also counts the members (see struct ijson_scan). */
+static size_t
+bigint_rewrite(const char *in, size_t len, char *out, struct ijson_scan *sc)
 {
     size_t i = 0, o = 0, j, n, part;
+    int nul;
 
+    sc->members = 0;
+    sc->why = NULL;
     while (i < len) {
         if (in[i] == '"') {
-            j = i + 1;
-            while (j < len && in[j] != '"')
-                j += (in[j] == '\\' && j + 1 < len) ? 2 : 1;
-            if (j < len)
-                j++;
+            j = ijson_string(in, len, i, sc, &nul);
+            if (sc->why != NULL)
+                return SIZE_MAX;
             emit(out, &o, in + i, j - i);
             i = j;
+            /* A member name is a string followed by ':'. */
+            while (nul && j < len &&
+                   (in[j] == ' ' || in[j] == '\t' || in[j] == '\n' || in[j] == '\r'))
+                j++;
+            if (nul && j < len && in[j] == ':') {
+                sc->why = "a member name holds \\u0000";
+                return SIZE_MAX;
+            }
         } else if (in[i] == '\'') {
+            sc->why = "single-quoted string";
             return SIZE_MAX;
         } else if (in[i] == '-' || is_digit(in[i])) {
             for (n = 0;
@@ -1165,6 +1239,8 @@ bigint_rewrite(const char *in, size_t len, char *out)
                 emit(out, &o, "0", 1);
             i += n;
         } else {
+            if (in[i] == ':')
+                sc->members++;
             emit(out, &o, in + i, 1);
             i++;
         }
@@ -1172,9 +1248,10 @@ bigint_rewrite(const char *in, size_t len, char *out)
     return o;
 }
 
-/* Undoes bigint_rewrite on the parsed tree: "X.0" -> "X", "X.00..." -> one '0' fewer. */
+/* Undoes bigint_rewrite on the parsed tree: "X.0" -> "X", "X.00..." -> one '0' fewer. Adds
+ * the members of every object to *members, for the duplicate check. */
 static ddb_status
-bigint_restore(json_object *o)
+bigint_restore(json_object *o, size_t *members)
 {
     struct json_object_iter it;
     const char *text;
@@ -1184,9 +1261,10 @@ bigint_restore(json_object *o)
 
     switch (json_object_get_type(o)) {
     case json_type_object:
+        *members += (size_t)json_object_object_length(o);
         json_object_object_foreachC(o, it)
         {
-            st = bigint_restore(it.val);
+            st = bigint_restore(it.val, members);
             if (st != DDB_OK)
                 return st;
         }
@@ -1194,7 +1272,7 @@ bigint_restore(json_object *o)
     case json_type_array:
         n = json_object_array_length(o);
         for (i = 0; i < n; i++) {
-            st = bigint_restore(json_object_array_get_idx(o, i));
+            st = bigint_restore(json_object_array_get_idx(o, i), members);
             if (st != DDB_OK)
                 return st;
         }
@@ -1227,7 +1305,8 @@ marshal_parse(const char *text, size_t len, json_object **out, struct ddb_error 
     json_tokener *tok = NULL;
     json_object *doc = NULL;
     enum json_tokener_error jerr;
-    size_t n;
+    struct ijson_scan sc;
+    size_t n, members = 0;
     ddb_status st = DDB_OK;
 
     if (out == NULL || (text == NULL && len > 0))
@@ -1236,9 +1315,9 @@ marshal_parse(const char *text, size_t len, json_object **out, struct ddb_error 
     /* json-c's own UTF-8 check lets encoded surrogates (ED A0 80) through. */
     if (!utf8_valid((const unsigned char *)text, len))
         return fail(err, DDB_ERR_INVALID, NULL, "invalid JSON: text is not valid UTF-8");
-    n = bigint_rewrite(text, len, NULL);
+    n = bigint_rewrite(text, len, NULL, &sc);
     if (n == SIZE_MAX)
-        return fail(err, DDB_ERR_INVALID, NULL, "invalid JSON: single-quoted string");
+        return fail(err, DDB_ERR_INVALID, NULL, "invalid JSON: %s", sc.why);
     /* json_tokener takes an int length, and this one includes the final '\0'. */
     if (n >= INT_MAX)
         return fail(err, DDB_ERR_INVALID, NULL, "JSON text is too long");
@@ -1248,7 +1327,7 @@ marshal_parse(const char *text, size_t len, json_object **out, struct ddb_error 
         st = nomem(err, NULL);
         goto done;
     }
-    bigint_rewrite(text, len, buf);
+    bigint_rewrite(text, len, buf, &sc);
     buf[n] = '\0';
     json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
     /* The '\0' is passed too, so that a number at the very end is complete. */
@@ -1258,8 +1337,17 @@ marshal_parse(const char *text, size_t len, json_object **out, struct ddb_error 
         st = fail(err, DDB_ERR_INVALID, NULL, "invalid JSON: %s", json_tokener_error_desc(jerr));
         goto done;
     }
-    if (bigint_restore(doc) != DDB_OK) {
+    /* The tokener stops at a NUL byte: whatever follows it is not whitespace. */
+    if (json_tokener_get_parse_end(tok) < n) {
+        st = fail(err, DDB_ERR_INVALID, NULL, "invalid JSON: bytes after the value");
+        goto done;
+    }
+    if (bigint_restore(doc, &members) != DDB_OK) {
         st = nomem(err, NULL);
+        goto done;
+    }
+    if (members != sc.members) {
+        st = fail(err, DDB_ERR_INVALID, NULL, "invalid JSON: a member name given twice");
         goto done;
     }
     *out = doc;

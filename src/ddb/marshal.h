@@ -18,8 +18,10 @@
 #define MARSHAL_ITEM_MAX 409600
 
 /* JSON text to plain JSON (strict JSON, UTF-8 checked), keeping every number's exact text:
- * json_tokener alone clamps integers beyond 64 bits, so parse request bodies with this.
- * *out is a new reference (NULL for the literal null). */
+ * json_tokener alone clamps integers beyond 64 bits, so parse request bodies with this. Also
+ * I-JSON (RFC 7493): nothing after the value (a NUL byte included), no member name twice, no
+ * lone surrogate escape, no \u0000 in a member name. *out is a new reference (NULL for the
+ * literal null). */
 ddb_status marshal_parse(const char *text, size_t len, json_object **out, struct ddb_error *err);
 
 /* One plain value to one attribute value ({"S":"x"} ...). *out is a new reference. */

@@ -14,9 +14,10 @@
 #include <time.h>
 #include <unistd.h>
 
-/* Longest decoded query name or value: far above any field the API takes, and it bounds what
- * one parameter can cost. */
-#define QUERY_VALUE_MAX 4096
+/* Longest decoded query name or value: it bounds what one parameter can cost, and holds a
+ * bulk delete's filter of 100 ids of 100 characters even with every character a \uXXXX
+ * escape (100 x (600 + 3) bytes). nginx's request line (8 KB by default) comes first. */
+#define QUERY_VALUE_MAX 65536
 /* Longest line http_request_log writes; the rest is cut. */
 #define LOG_LINE_MAX 2048
 /* Body buffer to start with when CONTENT_LENGTH does not say; it doubles up to the limit. */
@@ -509,7 +510,41 @@ http_request_is_json(const struct http_request *req)
     p += sizeof(json) - 1;
     while (is_ows(*p))
         p++;
-    return *p == '\0' || *p == ';';
+    if (*p != '\0' && *p != ';')
+        return 0;
+    /* RFC 9110 parameters: ; name=value, the value a token or a quoted string. Only charset
+     * matters, and JSON is UTF-8 (RFC 8259): any other charset is not this media type. */
+    while (*p == ';') {
+        const char *name, *value;
+        size_t nlen, vlen;
+
+        for (p++; is_ows(*p); p++)
+            ;
+        name = p;
+        p += strcspn(p, "=; \t");
+        nlen = (size_t)(p - name);
+        if (*p != '=') {
+            p += strcspn(p, ";");
+            continue;
+        }
+        value = ++p;
+        if (*p == '"') {
+            value = ++p;
+            while (*p != '\0' && *p != '"')
+                p += p[0] == '\\' && p[1] != '\0' ? 2 : 1;
+            vlen = (size_t)(p - value);
+            if (*p == '"')
+                p++;
+        } else {
+            p += strcspn(p, "; \t");
+            vlen = (size_t)(p - value);
+        }
+        if (nlen == 7 && strncasecmp(name, "charset", 7) == 0 &&
+            !(vlen == 5 && strncasecmp(value, "utf-8", 5) == 0))
+            return 0;
+        p += strcspn(p, ";");
+    }
+    return 1;
 }
 
 void

@@ -7,7 +7,9 @@
 
 #define HTTP_REQUEST_ID_MAX 64
 #define HTTP_MAX_SEGMENTS 16
-#define HTTP_MAX_QUERY 64
+/* Query parameters of one request: a bulk delete's 100 ids (repeated id=), with room for
+ * others. */
+#define HTTP_MAX_QUERY 128
 
 typedef enum {
     HTTP_REQ_OK = 0,
@@ -63,8 +65,8 @@ http_req_status http_request_parse(struct http_request *req, char *const *params
 /* The first value of a query parameter, or NULL. */
 const char *http_request_query(const struct http_request *req, const char *name);
 
-/* Whether the body's media type is application/json (any parameters, such as charset=utf-8,
- * and letter case allowed). */
+/* Whether the body's media type is application/json (any letter case, any parameters but a
+ * charset other than utf-8, quoted or not, in any case). */
 int http_request_is_json(const struct http_request *req);
 
 /* Writes a printf-style line prefixed with the request id to the request's error stream. */

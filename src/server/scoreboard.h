@@ -127,7 +127,8 @@ void scoreboard_count_accept(struct scoreboard *sb, int empty);
 void scoreboard_worker_start(struct scoreboard *sb, size_t slot, pid_t pid);
 void scoreboard_worker_idle(struct scoreboard *sb, size_t slot);
 void scoreboard_worker_reading(struct scoreboard *sb, size_t slot);
-/* The request is accepted: counts it, and sets its route (control bytes become '?'). */
+/* The request is accepted: counts it, and sets its route, "<method> <pattern>" (control
+ * bytes become '?'; the pattern is cut at a '?'). */
 void scoreboard_worker_busy(struct scoreboard *sb, size_t slot, const char *method,
                             const char *uri);
 /* The request is finished: one more served, the client's figures, back to IDLE. */

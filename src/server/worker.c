@@ -152,14 +152,18 @@ worker_serve(const struct worker_params *p, struct api *api, FCGX_Request *r)
     struct http_request req;
     struct http_response resp;
     struct ddb_stats stats;
+    const char *method, *pattern;
 
-    scoreboard_worker_busy(p->sb, p->slot, FCGX_GetParam("REQUEST_METHOD", r->envp),
-                           FCGX_GetParam("REQUEST_URI", r->envp));
     memset(&req, 0, sizeof(req));
     req.log_line = worker_error_line;
     req.log_ctx = r;
+    /* Parsed before the slot says busy: the row shows the route the request matched, never
+     * its raw URI. nginx has the whole body before it passes the request on, so the parse
+     * does not wait on the client. */
     http_req_status parsed =
         http_request_parse(&req, r->envp, worker_read_body, r, (size_t)p->cfg->body_limit);
+    api_route_label(api, &req, parsed, &method, &pattern);
+    scoreboard_worker_busy(p->sb, p->slot, method, pattern);
     if (parsed == HTTP_REQ_IO) {
         /* The connection broke while the body was coming: nobody is left to answer. */
         log_msg(p->log, CONFIG_LOG_DEBUG, "worker: request %s: connection lost reading the body",

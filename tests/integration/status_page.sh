@@ -83,6 +83,48 @@ pl_ok "the rows' pids are the master's children" [ "$(echo $kernel)" = "$page" ]
 pl_ok "the page sees itself: a busy row for GET /api/status with its duration" sp_true "$f" \
     'd.workers.some(w => w.state === "busy" && w.route === "GET /api/status" && typeof w.request_duration_s === "number" && w.request_duration_s >= 0)'
 
+# --- a row shows the route a request matched, never what the client sent ---
+# sp_route_seen PATH LABEL: a GET of PATH while the other worker is held in a listing, so
+# that the other one serves PATH and the page asked afterwards goes to the first again (the
+# first registered worker takes each connection it is free for): PATH's row stays as it was
+# left. Whether a row shows LABEL. Every page read on the way must be UTF-8, hold no part of
+# a path as sent, and show only routes of the table or "(no route)"; else it is false and
+# the page is kept as rt.bad. About two seconds a try: the checks below try ten times.
+sp_route_seen() {
+    _sp_seen=$(pl_proxy_seen Scan)
+    pl_proxy_delay Scan 1500 1 >/dev/null
+    curl -s -o /dev/null --max-time 15 "$BASE_URL/api/companies" 2>/dev/null &
+    _sp_hold=$!
+    # Its own bounded wait (5 s) for the held Scan: pl_poll's counters are the caller's.
+    _sp_w=0
+    while [ "$(pl_proxy_seen Scan)" -le "$_sp_seen" ] && [ $_sp_w -lt 50 ]; do
+        sleep 0.1
+        _sp_w=$((_sp_w + 1))
+    done
+    curl -s -o /dev/null --max-time 15 "$BASE_URL$1" 2>/dev/null
+    wait "$_sp_hold"
+    [ "$(sp_fetch "$HARNESS_DIR/rt.json")" = 200 ] || return 1
+    if ! iconv -f UTF-8 -t UTF-8 "$HARNESS_DIR/rt.json" >/dev/null 2>&1 ||
+        grep -q 'example\|%' "$HARNESS_DIR/rt.json" ||
+        ! sp_true "$HARNESS_DIR/rt.json" \
+            'd.workers.every(w => w.route === "" || /^[A-Z]+ (\/api(\/[a-z]+|\/\{[a-z]+\})*|\(no route\))$/.test(w.route))'; then
+        cp "$HARNESS_DIR/rt.json" "$HARNESS_DIR/rt.bad"
+        return 1
+    fi
+    sp_true "$HARNESS_DIR/rt.json" "d.workers.some(w => w.route === '$2')"
+}
+
+long=/api/companies/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa%C3%A9%C3%A9%C3%A9%C3%A9
+pl_ok "a donor's path shows as GET /api/donors/{email}" \
+    pl_poll 1 sp_route_seen /api/donors/ana%40example.org 'GET /api/donors/{email}'
+pl_ok "a path cut in a character shows as its route" \
+    pl_poll 1 sp_route_seen "$long" 'GET /api/companies/{id}'
+pl_ok "a path of no route shows as GET (no route)" \
+    pl_poll 1 sp_route_seen /api/nowhere/ana%40example.org 'GET (no route)'
+pl_ok "a path that is not UTF-8 shows as GET (no route)" \
+    pl_poll 1 sp_route_seen /api/companies/%FF%FE 'GET (no route)'
+pl_ok "no page was invalid UTF-8 or showed a path as sent" [ ! -e "$HARNESS_DIR/rt.bad" ]
+
 # --- counters follow the traffic ---
 a1=$(sp_js "$f" 'd.accepted_conn')
 pl_ok "10 health requests answer 200" sh -c '

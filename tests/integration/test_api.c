@@ -34,7 +34,7 @@ struct call {
     size_t len;
     char head[HEADERS_MAX]; /* the last response's header lines */
     size_t head_len;
-    char url[4096];
+    char url[16384]; /* a bulk delete of 100 ids in a filter is over 4 KB */
 };
 
 static size_t
@@ -484,18 +484,20 @@ END_TEST
 
 START_TEST(test_bad_request_parse)
 {
-    char many[1024];
+    char many[2048];
 
     /* invalid UTF-8 in the path and in the query, an encoded dot segment, more query
-     * parameters than a request may have (a bad percent-encoding such as %zz, or %00, never
-     * gets past nginx, which answers 400 itself) */
+     * parameters than a request may have (129; a bad percent-encoding such as %zz, or %00,
+     * never gets past nginx, which answers 400 itself) */
     expect(400, "GET", "/api/companies/%C3%28", NULL, NULL, NULL, NULL);
     expect(400, "GET", "/api/companies?cursor=%FF", NULL, NULL, NULL, NULL);
     expect(400, "GET", "/api/companies?x%C3=1", NULL, NULL, NULL, NULL);
     expect(400, "GET", "/api/companies/%2E%2E", NULL, NULL, NULL, NULL);
     strcpy(many, "/api/companies?");
-    for (int i = 0; i < 100; i++)
+    for (int i = 0; i < 128; i++)
         snprintf(many + strlen(many), sizeof(many) - strlen(many), "%sp=%d", i ? "&" : "", i);
+    expect(200, "GET", many, NULL, NULL, NULL, NULL);
+    strcat(many, "&p=128");
     expect(400, "GET", many, NULL, NULL, NULL, NULL);
 }
 END_TEST
@@ -735,6 +737,20 @@ START_TEST(test_company_validation)
     expect_422("name", "POST", "/api/companies", "{\"name\":\"   \"}", g_admin, NULL);
     expect_422("name", "POST", "/api/companies", "{\"name\":\"a\\u0007b\"}", g_admin, NULL);
     expect_422("name", "POST", "/api/companies", "{\"name\":\"a\\u0085b\"}", g_admin, NULL);
+    /* Unicode: only white space or invisible, format (bidi, zero width), separators,
+     * noncharacters; and names whose id a URL cannot name */
+    static const char *const refused[] = {
+        "\\u00a0",        "\\u3000\\u3000",  "\\u200b",   "\\ufeff",  " \\u00a0 ",
+        "A\\u202eB",      "A\\u200bB",       "A\\u2028B", "A\\u2029", "A\\uffff",
+        "A\\ufdd0",       "A\\ud83f\\udffe", ".",         "..",       " .. ",
+        "\\u00a0.\\u3000"};
+    for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+        snprintf(body, sizeof(body), "{\"name\":\"%s\"}", refused[i]);
+        expect_422("name", "POST", "/api/companies", body, g_admin, NULL);
+    }
+    snprintf(body, sizeof(body), "{\"name\":\"%ld ok\",\"keywords\":[\"\\u202e\"]}",
+             (long)getpid());
+    expect_422("keywords", "POST", "/api/companies", body, g_admin, NULL);
     expect_422("name", "POST", "/api/companies", "{\"name\":42}", g_admin, NULL);
     expect_422("name,keywords", "POST", "/api/companies", "{\"name\":null,\"keywords\":\"x\"}",
                g_admin, NULL);
@@ -786,6 +802,23 @@ START_TEST(test_company_bad_json)
     expect(400, "POST", "/api/companies", JSON, NULL, g_admin, NULL);
     expect(400, "PUT", "/api/companies/x", JSON, "nul", g_admin, NULL);
     expect(400, "POST", "/api/companies", JSON, "{\"name\":\"a\"} {}", g_admin, NULL);
+    /* I-JSON (RFC 7493): bytes after a NUL, a name twice, \u0000 in a name, lone surrogates */
+    static const char nul_body[] = "{\"name\":\"A\"}\0garbage";
+    struct call *c =
+        call_new("POST", "/api/companies", JSON, nul_body, sizeof(nul_body) - 1, g_admin, NULL);
+    call_perform(c);
+    ck_status(c, 400);
+    call_free(c);
+    expect(400, "POST", "/api/companies", JSON, "{\"name\":5,\"name\":\"X\"}", g_admin, NULL);
+    expect(400, "POST", "/api/companies", JSON, "{\"name\":\"X\",\"keywords\\u0000x\":1}", g_admin,
+           NULL);
+    expect(400, "POST", "/api/companies", JSON, "{\"name\":\"\\ud800\"}", g_admin, NULL);
+    expect(400, "POST", "/api/companies", JSON, "{\"name\":\"\\udc00\"}", g_admin, NULL);
+    expect(400, "POST", "/api/companies", JSON, "{\"name\":\"\\ud800x\"}", g_admin, NULL);
+    expect(400, "POST", "/api/donors", JSON,
+           "{\"email\":\"a@b.co\",\"first_name\":\"A\",\"first_name\":\"B\",\"city\":\"P\","
+           "\"type\":\"O+\"}",
+           NULL, NULL);
 }
 END_TEST
 
@@ -801,6 +834,57 @@ START_TEST(test_company_media_type)
     uniq(name, sizeof(name), "Media");
     snprintf(body, sizeof(body), "{\"name\":\"%s\"}", name);
     expect(201, "POST", "/api/companies", "Application/JSON; charset=utf-8", body, g_admin, NULL);
+    /* JSON is UTF-8: another charset is another media type, whatever the body */
+    expect(415, "POST", "/api/companies", "application/json; charset=latin1", body, g_admin, NULL);
+    expect(415, "POST", "/api/companies", "application/json; charset=\"ISO-8859-1\"",
+           "{\"name\":\"Caf\xe9\"}", g_admin, NULL);
+    expect(415, "POST", "/api/donors", "application/json;charset=utf-16", "{}", NULL, NULL);
+    uniq(name, sizeof(name), "Media quoted");
+    snprintf(body, sizeof(body), "{\"name\":\"%s\"}", name);
+    expect(201, "POST", "/api/companies", "application/json; charset=\"UTF-8\"", body, g_admin,
+           NULL);
+}
+END_TEST
+
+/* One company whatever way its name is typed: white space at the ends is not part of it, and
+ * it is stored in NFC (a precomposed and a combining e-acute are one name). */
+START_TEST(test_company_name_normalized)
+{
+    char body[512], v[512];
+    struct call *c;
+    json_object *doc;
+    long pid = (long)getpid();
+
+    snprintf(body, sizeof(body), "{\"name\":\"\\u3000%ld Acme \\u00a0\"}", pid);
+    c = req("POST", "/api/companies", JSON, body, g_admin, NULL);
+    ck_status(c, 201);
+    doc = body_json(c);
+    snprintf(v, sizeof(v), "%ld Acme", pid);
+    ck_assert_str_eq(member_str(doc, "name"), v);
+    snprintf(v, sizeof(v), "%ld acme", pid);
+    ck_assert_str_eq(member_str(doc, "id"), v);
+    json_object_put(doc);
+    call_free(c);
+    snprintf(body, sizeof(body), "{\"name\":\"%ld Acme\"}", pid);
+    expect(409, "POST", "/api/companies", JSON, body, g_admin, NULL);
+    snprintf(body, sizeof(body), "{\"name\":\"%ld Acme \"}", pid);
+    expect(409, "POST", "/api/companies", JSON, body, g_admin, NULL);
+    /* a path id that is not in the stored form names no company */
+    snprintf(v, sizeof(v), "/api/companies/%ld%%20acme%%20", pid);
+    expect(404, "GET", v, NULL, NULL, NULL, NULL);
+
+    snprintf(body, sizeof(body), "{\"name\":\"%ld Cafe\\u0301\"}", pid);
+    c = req("POST", "/api/companies", JSON, body, g_admin, NULL);
+    ck_status(c, 201);
+    doc = body_json(c);
+    snprintf(v, sizeof(v), "%ld Caf\xc3\xa9", pid);
+    ck_assert_str_eq(member_str(doc, "name"), v);
+    json_object_put(doc);
+    call_free(c);
+    snprintf(body, sizeof(body), "{\"name\":\"%ld Caf\xc3\xa9\"}", pid);
+    expect(409, "POST", "/api/companies", JSON, body, g_admin, NULL);
+    snprintf(v, sizeof(v), "/api/companies/%ld%%20caf%%C3%%A9", pid);
+    expect(200, "GET", v, NULL, NULL, NULL, NULL);
 }
 END_TEST
 
@@ -1015,6 +1099,38 @@ START_TEST(test_company_bulk_delete)
              enc(many, emany, sizeof(emany)));
     expect_422("filter", "DELETE", many_path, NULL, g_admin, NULL);
 
+    /* the promised 100: as 100 id= (beyond 64 parameters) with another parameter, and as a
+     * filter of more than 4 KB; 101 id= is 422 on id */
+    char *big = malloc(16384), *fbig = malloc(8192), *ebig = malloc(16384);
+    ck_assert(big != NULL && fbig != NULL && ebig != NULL);
+    strcpy(big, "/api/companies?other=1");
+    for (int i = 0; i < 100; i++)
+        snprintf(big + strlen(big), 16384 - strlen(big), "&id=%s-%d", p, i);
+    c = req("DELETE", big, NULL, NULL, g_admin, NULL);
+    ck_status(c, 200);
+    doc = body_json(c);
+    ck_assert_int_eq(json_object_array_length(json_object_object_get(doc, "deleted")), 100);
+    json_object_put(doc);
+    call_free(c);
+    snprintf(big + strlen(big), 16384 - strlen(big), "&id=%s-x", p);
+    expect_422("id", "DELETE", big, NULL, g_admin, NULL);
+    strcpy(fbig, "{\"id\":[");
+    for (int i = 0; i < 100; i++)
+        snprintf(fbig + strlen(fbig), 8192 - strlen(fbig),
+                 "%s\"%s-long-company-name-in-a-filter-%03d\"", i ? "," : "", p, i);
+    strcat(fbig, "]}");
+    ck_assert_uint_gt(strlen(fbig), 4096);
+    snprintf(big, 16384, "/api/companies?filter=%s", enc(fbig, ebig, 16384));
+    c = req("DELETE", big, NULL, NULL, g_admin, NULL);
+    ck_status(c, 200);
+    doc = body_json(c);
+    ck_assert_int_eq(json_object_array_length(json_object_object_get(doc, "deleted")), 100);
+    json_object_put(doc);
+    call_free(c);
+    free(big);
+    free(fbig);
+    free(ebig);
+
     /* d is untouched by all of this */
     snprintf(path, sizeof(path), "/api/companies/%s", enc(d, e1, sizeof(e1)));
     expect(200, "GET", path, NULL, NULL, NULL, NULL);
@@ -1128,6 +1244,10 @@ START_TEST(test_donor_validation)
     char body[2048], local[80], l63[80], email[300];
 
     expect_422("email,first_name,city,type", "POST", "/api/donors", "{}", NULL, NULL);
+    expect_422("first_name,city", "POST", "/api/donors",
+               "{\"email\":\"a@b.co\",\"first_name\":\"\\u200b\",\"city\":\"Porto\\u202e\","
+               "\"type\":\"O+\"}",
+               NULL, NULL);
     expect_422("email", "POST", "/api/donors",
                "{\"email\":\"no-at-sign\",\"first_name\":\"A\",\"city\":\"B\",\"type\":\"O+\"}",
                NULL, NULL);
@@ -1450,6 +1570,7 @@ api_suite(void)
     tcase_add_test(tc, test_company_validation);
     tcase_add_test(tc, test_company_bad_json);
     tcase_add_test(tc, test_company_media_type);
+    tcase_add_test(tc, test_company_name_normalized);
     tcase_add_test(tc, test_company_list_params);
     tcase_add_test(tc, test_company_paging_250);
     tcase_add_test(tc, test_company_bad_cursor);

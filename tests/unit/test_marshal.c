@@ -877,6 +877,62 @@ START_TEST(test_parse_is_strict)
 }
 END_TEST
 
+/* RFC 7493 (I-JSON): what json-c alone would take, merge or change is refused. */
+/* A literal with its length, NUL bytes included. */
+#define IJSON_TEXT(s) s, sizeof(s) - 1
+
+START_TEST(test_parse_is_ijson)
+{
+    static const struct {
+        const char *text;
+        size_t len;
+        const char *why;
+    } bad[] = {
+        {IJSON_TEXT("{\"name\":\"A\"}\0garbage"), "bytes after the value"},
+        {IJSON_TEXT("{\"name\":\"A\"}\0"), "bytes after the value"},
+        {IJSON_TEXT("{\"name\":5,\"name\":\"X\"}"), "a member name given twice"},
+        {IJSON_TEXT("[{\"a\":{\"b\":1,\"b\":{\"c\":1}}}]"), "a member name given twice"},
+        {IJSON_TEXT("{\"a\":{\"x\":1},\"a\":{}}"), "a member name given twice"},
+        {IJSON_TEXT("{\"name\\u0000x\":1}"), "a member name holds \\u0000"},
+        {IJSON_TEXT("{\"n\\u0000\" : 1}"), "a member name holds \\u0000"},
+        {IJSON_TEXT("\"\\ud800\""), "a lone high surrogate escape"},
+        {IJSON_TEXT("\"\\uDBFFx\""), "a lone high surrogate escape"},
+        {IJSON_TEXT("\"\\ud800\\u0041\""), "a lone high surrogate escape"},
+        {IJSON_TEXT("\"\\ud800\\ud800\""), "a lone high surrogate escape"},
+        {IJSON_TEXT("\"\\udc00\""), "a lone low surrogate escape"},
+        {IJSON_TEXT("{\"\\udfff\":1}"), "a lone low surrogate escape"},
+    };
+    static const char *const good[] = {
+        "{\"a\":\"\\ud83d\\ude00\"}",           /* a pair */
+        "{\"a\":\"x\\u0000y\"}",                /* NUL in a value: the validators' business */
+        "{\"a\":\"\\\\ud800\"}",                /* an escaped backslash, then text */
+        "{\"a\":{\"b\":1},\"b\":{\"a\":1}} \n", /* same names in other objects */
+        "[{\"a\":1},{\"a\":1}]",
+        "{\"k\":\"a:b\",\"l\":\":\"}",
+    };
+    struct ddb_error err;
+    json_object *out;
+
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        out = NULL;
+        ck_assert_msg(marshal_parse(bad[i].text, bad[i].len, &out, &err) == DDB_ERR_INVALID,
+                      "bad[%zu] should not parse", i);
+        ck_assert_ptr_null(out);
+        expect_message(&err, bad[i].why);
+    }
+    for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+        out = NULL;
+        ck_assert_msg(marshal_parse(good[i], strlen(good[i]), &out, &err) == DDB_OK, "%s: %s",
+                      good[i], err.message);
+        json_object_put(out);
+    }
+    /* The pair is one code point, U+1F600. */
+    out = parse("\"\\ud83d\\ude00\"");
+    ck_assert_str_eq(json_object_get_string(out), "\xf0\x9f\x98\x80");
+    json_object_put(out);
+}
+END_TEST
+
 START_TEST(test_parse_depth_capped)
 {
     char *text = nested_lists(200, "1");
@@ -1080,6 +1136,7 @@ marshal_suite(void)
     suite_add_tcase(s, shapes);
 
     tcase_add_test(parsing, test_parse_is_strict);
+    tcase_add_test(parsing, test_parse_is_ijson);
     tcase_add_test(parsing, test_parse_depth_capped);
     suite_add_tcase(s, parsing);
 

@@ -65,6 +65,28 @@ static const struct {
     {"\xed\xa0\x80", 3, "UTF-8"},     /* a surrogate */
     {"\xf4\x90\x80\x80", 4, "UTF-8"}, /* above U+10FFFF */
     {"\xff", 1, "UTF-8"},
+    /* only white space or invisible characters */
+    {"\xc2\xa0", 2, "only spaces"},                 /* U+00A0 */
+    {"\xe3\x80\x80\xe3\x80\x80", 6, "only spaces"}, /* U+3000 */
+    {"\xe1\x85\x9f", 3, "invisible"},               /* U+115F HANGUL CHOSEONG FILLER */
+    {"\xe2\x80\x8b", 3, "format"},                  /* U+200B */
+    {"\xef\xbb\xbf", 3, "format"},                  /* U+FEFF */
+    {"a\xe2\x80\xae"
+     "b",
+     5, "format"}, /* U+202E RIGHT-TO-LEFT OVERRIDE */
+    {"a\xe2\x81\xa6"
+     "b",
+     5, "format"},              /* U+2066 LEFT-TO-RIGHT ISOLATE */
+    {"a\xc2\xad", 3, "format"}, /* U+00AD SOFT HYPHEN */
+    {"a\xe2\x80\xa8"
+     "b",
+     5, "separator"},                         /* U+2028 */
+    {"a\xe2\x80\xa9", 4, "separator"},        /* U+2029 */
+    {"a\xef\xbf\xbf", 4, "noncharacter"},     /* U+FFFF */
+    {"a\xef\xb7\x90", 4, "noncharacter"},     /* U+FDD0 */
+    {"a\xef\xb7\xaf", 4, "noncharacter"},     /* U+FDEF */
+    {"a\xf0\x9f\xbf\xbe", 5, "noncharacter"}, /* U+1FFFE */
+    {"a\xf4\x8f\xbf\xbf", 5, "noncharacter"}, /* U+10FFFF */
 };
 
 START_TEST(test_text_refusals)
@@ -77,7 +99,6 @@ END_TEST
 
 static const char *const good_texts[] = {
     "Ana",
-    " a ",
     "Zo\xc3\xab",
     "S\xc3\xa3o Paulo",
     "a\xc2\xa0"
@@ -86,6 +107,71 @@ static const char *const good_texts[] = {
     "O'Brien-Smith",
     "x",
 };
+
+/* What is stored: trimmed of Unicode white space, in NFC. */
+static const struct {
+    const char *in;
+    const char *stored;
+} normalized_texts[] = {
+    {" a ", "a"},
+    {"Acme ", "Acme"},
+    {"\xc2\xa0\xe3\x80\x80"
+     "Acme\xe2\x80\x83",
+     "Acme"},                        /* U+00A0 U+3000 .. U+2003 */
+    {"a  b", "a  b"},                /* inside, spaces stay */
+    {"Cafe\xcc\x81", "Caf\xc3\xa9"}, /* e + U+0301 -> U+00E9 */
+    {"Caf\xc3\xa9", "Caf\xc3\xa9"},
+    {"\xe1\x84\x80\xe1\x85\xa1", "\xea\xb0\x80"}, /* Hangul jamo -> U+AC00 */
+    {"\xe2\x84\xab", "\xc3\x85"},                 /* ANGSTROM SIGN -> U+00C5 */
+    {"\xef\xbc\xa1", "\xef\xbc\xa1"},             /* fullwidth A: NFC keeps it */
+    {"\xcc\x81", "\xcc\x81"},                     /* a lone combining mark shows */
+};
+
+START_TEST(test_text_normalized)
+{
+    char *out = NULL;
+    size_t n = 0;
+
+    ck_assert_int_eq(validate_text_normalize(normalized_texts[_i].in,
+                                             strlen(normalized_texts[_i].in), 100, &out, &n, msg,
+                                             sizeof(msg)),
+                     0);
+    ck_assert_str_eq(out, normalized_texts[_i].stored);
+    ck_assert_uint_eq(n, strlen(normalized_texts[_i].stored));
+    /* validate_text takes the stored form only. */
+    ck_assert_int_eq(validate_text(out, n, 100, msg, sizeof(msg)), 0);
+    if (strcmp(normalized_texts[_i].in, normalized_texts[_i].stored) != 0) {
+        ck_assert_int_eq(validate_text(normalized_texts[_i].in, strlen(normalized_texts[_i].in),
+                                       100, msg, sizeof(msg)),
+                         -1);
+        ck_assert_str_eq(msg, "must be trimmed and in Unicode NFC (as names are stored)");
+    }
+    free(out);
+}
+END_TEST
+
+/* validate_name puts the stored form in the JSON value's place; so do keywords. */
+START_TEST(test_name_normalized_in_place)
+{
+    json_object *v = json_object_new_string(" Cafe\xcc\x81\xe3\x80\x80");
+    json_object *a = json_object_new_array();
+
+    ck_assert_int_eq(validate_name(v, msg, sizeof(msg)), 0);
+    ck_assert_str_eq(json_object_get_string(v), "Caf\xc3\xa9");
+    json_object_put(v);
+    json_object_array_add(a, json_object_new_string("blood "));
+    ck_assert_int_eq(validate_keywords(a, msg, sizeof(msg)), 0);
+    ck_assert_str_eq(json_object_get_string(json_object_array_get_idx(a, 0)), "blood");
+    json_object_put(a);
+    /* The limit counts the stored form: 100 characters and trailing spaces are fine. */
+    v = json_object_new_string(
+        "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+        "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx   ");
+    ck_assert_int_eq(validate_name(v, msg, sizeof(msg)), 0);
+    ck_assert_int_eq(json_object_get_string_len(v), 100);
+    json_object_put(v);
+}
+END_TEST
 
 START_TEST(test_text_accepted)
 {
@@ -547,8 +633,18 @@ static const struct {
     {"{\"first_name\":\"\xff\"}", 0, 400, ""},         /* invalid UTF-8 */
     {"{\"first_name\":\"\xed\xa0\x80\"}", 0, 400, ""}, /* an encoded surrogate */
     {"{\"x\xc0\xaf\":1}", 0, 400, ""},                 /* overlong, in a name */
-    /* a lone surrogate escape is well-formed JSON; the parser makes it U+FFFD, a character */
-    {"{\"email\":\"a@b.co\",\"first_name\":\"\\ud800\",\"city\":\"P\",\"type\":\"O+\"}", 0, 0, ""},
+    /* I-JSON: a lone surrogate escape, a name twice, \u0000 in a name are 400 */
+    {"{\"email\":\"a@b.co\",\"first_name\":\"\\ud800\",\"city\":\"P\",\"type\":\"O+\"}", 0, 400,
+     ""},
+    {"{\"email\":\"a@b.co\",\"first_name\":5,\"first_name\":\"X\",\"city\":\"P\",\"type\":\"O+\"}",
+     0, 400, ""},
+    {"{\"email\":\"a@b.co\",\"first_name\":\"A\",\"city\":\"P\",\"type\":\"O+\",\"x\\u0000\":1}", 0,
+     400, ""},
+    /* free text is refused by its own rule, 422 on the field */
+    {"{\"email\":\"a@b.co\",\"first_name\":\"\\u202eA\",\"city\":\"P\",\"type\":\"O+\"}", 0, 422,
+     "first_name"},
+    {"{\"email\":\"a@b.co\",\"first_name\":\"A\",\"city\":\"\\u3000\",\"type\":\"O+\"}", 0, 422,
+     "city"},
     {"{\"first_name\":\"Ana\"} x", 0, 400, ""},
     {"[]", 0, 422, "body"},
     {"null", 0, 422, "body"},
@@ -597,6 +693,8 @@ validate_suite(void)
     tcase_add_loop_test(tc, test_text_100_characters, 0, N(units));
     tcase_add_loop_test(tc, test_text_refusals, 0, N(bad_texts));
     tcase_add_loop_test(tc, test_text_accepted, 0, N(good_texts));
+    tcase_add_loop_test(tc, test_text_normalized, 0, N(normalized_texts));
+    tcase_add_test(tc, test_name_normalized_in_place);
     tcase_add_loop_test(tc, test_email_accepted, 0, N(good_emails));
     tcase_add_loop_test(tc, test_email_refused, 0, N(bad_emails));
     tcase_add_test(tc, test_email_local_64);
