@@ -37,6 +37,15 @@ struct api {
     struct status_source status;
     struct idempotency_repo idem;
     struct router *router; /* api_routes, compiled */
+    /* The route of the request being served, matched once (api_match): the status page's
+     * label and the dispatch both read it. */
+    struct api_match {
+        const struct http_request *req; /* which request it is of; NULL: none yet */
+        router_status status;
+        size_t index;
+        struct router_params params;
+        char allow[128]; /* on ROUTER_METHOD_NOT_ALLOWED */
+    } match;
     struct scoreboard *sb; /* the pool's breaker; NULL: none */
     uint64_t timeout_ms;   /* SAVEALIFE_REQUEST_TIMEOUT */
     uint64_t budget_ms;    /* a request's time for its DynamoDB calls */
@@ -306,31 +315,44 @@ api_shed(struct http_response *resp, const struct http_request *req, unsigned re
         http_response_empty(resp, 500);
 }
 
+/* The request's route, matched once per request whoever asks first. */
+static const struct api_match *
+api_match(struct api *api, const struct http_request *req)
+{
+    struct api_match *m = &api->match;
+
+    if (m->req != req) {
+        m->req = req;
+        m->allow[0] = '\0';
+        m->status =
+            router_match(api->router, req, &m->index, &m->params, m->allow, sizeof(m->allow));
+    }
+    return m;
+}
+
 /* Routes and answers one request. *ticket says what the breaker decided for it (PASS for a
  * request that needs no database); *matched is the route found (left NULL for 404/405). */
 static void
 api_route(struct api *api, const struct http_request *req, struct http_response *resp,
           struct scoreboard_breaker_ticket *ticket, const struct api_route **matched)
 {
+    const struct api_match *m = api_match(api, req);
+    const struct router_params *params = &m->params;
     const struct api_route *route;
-    struct router_params params;
-    size_t index = 0;
-    char allow[128];
 
-    allow[0] = '\0';
-    switch (router_match(api->router, req, &index, &params, allow, sizeof(allow))) {
+    switch (m->status) {
     case ROUTER_NOT_FOUND:
         api_problem(resp, req, 404, "no such resource");
         return;
     case ROUTER_METHOD_NOT_ALLOWED:
         api_problem(resp, req, 405, "method not allowed on this resource");
-        if (http_response_header(resp, "Allow", allow) != 0)
+        if (http_response_header(resp, "Allow", m->allow) != 0)
             reply_internal(resp, req, "Allow header");
         return;
     case ROUTER_FOUND:
         break;
     }
-    route = &api_routes[index];
+    route = &api_routes[m->index];
     *matched = route;
     if ((route->flags & API_ADMIN) != 0 && !auth_check(api->auth, req->authorization)) {
         api_problem(resp, req, 401, "a valid admin token is required (Authorization: Bearer)");
@@ -351,9 +373,9 @@ api_route(struct api *api, const struct http_request *req, struct http_response 
     }
     if (idempotency_applies(req))
         idempotency_serve(&api->idem, &api->repo, (route->flags & API_ADMIN) != 0, route->handler,
-                          api_ctx_of(api, route->ctx), req, &params, resp);
+                          api_ctx_of(api, route->ctx), req, params, resp);
     else
-        route->handler(api_ctx_of(api, route->ctx), req, &params, resp);
+        route->handler(api_ctx_of(api, route->ctx), req, params, resp);
     if (resp->status == 0)
         reply_internal(resp, req, "handler gave no answer");
 }
@@ -430,16 +452,14 @@ api_method_shown(const char *m)
 }
 
 void
-api_route_label(const struct api *api, const struct http_request *req, http_req_status parse,
+api_route_label(struct api *api, const struct http_request *req, http_req_status parse,
                 const char **method, const char **pattern)
 {
-    size_t index = 0;
-
     *method = api_method_shown(req->method) ? req->method : "-";
     *pattern = "(no route)";
-    if (parse == HTTP_REQ_OK &&
-        router_match(api->router, req, &index, NULL, NULL, 0) == ROUTER_FOUND)
-        *pattern = api_routes[index].match.pattern;
+    api->match.req = NULL; /* a new request, though it may sit where the last one did */
+    if (parse == HTTP_REQ_OK && api_match(api, req)->status == ROUTER_FOUND)
+        *pattern = api_routes[api->match.index].match.pattern;
 }
 
 void
@@ -467,6 +487,7 @@ api_handle(struct api *api, const struct http_request *req, http_req_status pars
         api_breaker_report(api, req, &ticket, SCOREBOARD_BREAKER_NONE);
     api->req = NULL;
     api->ticket = NULL;
+    api->match.req = NULL;
     api_cache_control(resp, req, route);
     api_ddb_headers(resp, &before, &after);
     /* The router answers HEAD with the GET route: the same head, no body. */

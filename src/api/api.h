@@ -35,8 +35,9 @@ void api_handle(struct api *api, const struct http_request *req, http_req_status
 /* What the status page shows of a request: its method and the pattern of the route it
  * matches ("GET", "/api/donors/{email}"), or "(no route)" when none does or it did not parse;
  * a method that is not letters, '_' or '-' is "-". Never the path as sent (it may hold a
- * donor's email or bytes that are not UTF-8). Both are valid while api and req are. */
-void api_route_label(const struct api *api, const struct http_request *req, http_req_status parse,
+ * donor's email or bytes that are not UTF-8). Both are valid while api and req are. The
+ * route is matched once: api_handle of the same request uses this match. */
+void api_route_label(struct api *api, const struct http_request *req, http_req_status parse,
                      const char **method, const char **pattern);
 
 /* The worker's DynamoDB client figures, for the scoreboard and status page. */
