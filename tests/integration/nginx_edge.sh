@@ -98,18 +98,10 @@ wait_http "http://127.0.0.1:$SLOW_SITE_PORT/" "$SLOW_SITE_PID" ||
 CSP="default-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'"
 PERMS="accelerometer=(), camera=(), geolocation=(), gyroscope=(), magnetometer=(), microphone=(), payment=(), usb=()"
 
-# request URL [CURL_ARGS...]: status in $code, headers in $HARNESS_DIR/h, body (as sent, not
-# decompressed) in $HARNESS_DIR/b.
-request() {
-    url=$1
-    shift
-    code=$(curl -s --max-time 30 -D "$HARNESS_DIR/h" -o "$HARNESS_DIR/b" -w '%{http_code}' \
-        "$@" "$url")
-}
-
-header() {
-    harness_header "$1" "$HARNESS_DIR/h"
-}
+# request URL [CURL_ARGS...] (harness_request): $code, $HARNESS_DIR/h and $HARNESS_DIR/b.
+request() { harness_request "$@"; }
+# The value of a response header of the last request (empty when absent).
+header() { harness_header "$1" "$HARNESS_DIR/h"; }
 
 # count NAME: how many times the last answer carries that header.
 count() {

@@ -57,19 +57,10 @@ while [ $i -lt 300 ]; do
 done
 check "the site passes GET /api/health to the service ($code)" [ "$code" = 200 ]
 
-# request URL [CURL_ARGS...]: status in $code, headers in $HARNESS_DIR/h, body in
-# $HARNESS_DIR/b.
-request() {
-    url=$1
-    shift
-    code=$(curl -s --max-time 60 -D "$HARNESS_DIR/h" -o "$HARNESS_DIR/b" -w '%{http_code}' \
-        "$@" "$url")
-}
-
+# request URL [CURL_ARGS...] (harness_request): $code, $HARNESS_DIR/h and $HARNESS_DIR/b.
+request() { harness_request "$@"; }
 # The value of a response header of the last request (empty when absent).
-header() {
-    harness_header "$1" "$HARNESS_DIR/h"
-}
+header() { harness_header "$1" "$HARNESS_DIR/h"; }
 
 # nginx_problem_ok STATUS: the last answer, made by nginx itself, is a problem document of
 # that status whose request_id is its X-Request-Id.

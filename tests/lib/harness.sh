@@ -281,6 +281,15 @@ harness_header() {
         { split($0, kv, ":"); if (tolower(kv[1]) == tolower(name)) { sub(/^[^:]*:[ \t]*/, ""); print; exit } }'
 }
 
+# harness_request URL [CURL_ARGS...]: one request; its status in $code, its headers in
+# $HARNESS_DIR/h and its body as sent (not decompressed) in $HARNESS_DIR/b.
+harness_request() {
+    _hr_url=$1
+    shift
+    code=$(curl -s --max-time 60 -D "$HARNESS_DIR/h" -o "$HARNESS_DIR/b" -w '%{http_code}' \
+        "$@" "$_hr_url")
+}
+
 # harness_site_conf DIR: writes DIR/nginx.conf, the main configuration a Debian nginx.conf
 # would give, reduced to what a site needs (of Debian's mime.types, the types the site uses),
 # around DIR/savealife.conf (the production site with its paths and ports already replaced
