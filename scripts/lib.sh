@@ -4,12 +4,13 @@
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 
 # Debian packages: the build, the libraries, the test framework, the emulators' runtimes, and
-# systemd (the ops tests run its tools) and what the package tests need (dpkg-buildpackage,
-# debhelper, lintian; debootstrap and systemd-nspawn to boot the package under systemd).
+# systemd (the ops tests run its tools), what the package tests need (dpkg-buildpackage,
+# debhelper, lintian; debootstrap and systemd-nspawn to boot the package under systemd), and
+# clang with its libFuzzer runtime for the fuzz targets.
 DEB_PACKAGES="build-essential autoconf automake libtool pkg-config libfcgi-dev libjson-c-dev
 libcurl4-openssl-dev libssl-dev zlib1g-dev check openssl curl ca-certificates
 default-jre-headless valgrind clang-format nginx-light wrk dpkg-dev debhelper lintian systemd
-strace man-db groff-base debootstrap systemd-container"
+strace man-db groff-base debootstrap systemd-container clang libclang-rt-dev"
 
 say() { printf '==> %s\n' "$*" >&2; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }

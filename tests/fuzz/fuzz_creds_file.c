@@ -19,8 +19,7 @@ trimmed(const char *s, size_t size)
 {
     size_t n = strnlen(s, size);
 
-    return n > 0 && n < size && !isspace((unsigned char)s[0]) &&
-           !isspace((unsigned char)s[n - 1]);
+    return n > 0 && n < size && !isspace((unsigned char)s[0]) && !isspace((unsigned char)s[n - 1]);
 }
 
 int

@@ -9,8 +9,8 @@ static const char *
 print(json_object *v)
 {
     /* json-c prints NULL as "null", as marshal_parse gives NULL for the literal null. */
-    return json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN |
-                                                 JSON_C_TO_STRING_NOSLASHESCAPE);
+    return json_object_to_json_string_ext(v,
+                                          JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
 }
 
 int

@@ -18,8 +18,8 @@ static const char *const pick_names[] = {"name", "email", "city", "id"};
 static char *
 print(json_object *v)
 {
-    char *s = strdup(json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN |
-                                                           JSON_C_TO_STRING_NOSLASHESCAPE));
+    char *s = strdup(
+        json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
     FUZZ_CHECK(s != NULL);
     return s;
 }
