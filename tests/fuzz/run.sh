@@ -48,8 +48,10 @@ for t in "$@"; do
     # Every sanitizer stops the run here, but a report must fail it even if one did not.
     if [ $rc -ne 0 ] || grep -q -E '^==[0-9]+==ERROR|runtime error:' "$log"; then
         echo "fuzz $t: FAILED (exit $rc; log: $log)" >&2
-        grep -E -A30 '==ERROR|runtime error:|check failed|deadly signal|Test unit written' "$log" |
-            head -60 >&2
+        # What was reported, without libFuzzer's own frames, and the input it kept.
+        grep -E -B4 -A24 '==ERROR|runtime error:|check failed' "$log" |
+            grep -v -E 'in fuzzer::|libc\.so|^NOTE|^ +Combine' | head -50 >&2
+        grep -E 'Test unit written|^Base64:' "$log" | head -4 >&2
         failed=1
     else
         echo "fuzz $t: $(grep -E '^stat::number_of_executed_units' "$log" | awk '{print $2}') runs in ${seconds}s, no failure"
