@@ -18,7 +18,10 @@ done
 shift $((OPTIND - 1))
 build=${FUZZ_BUILD:-$root/build/fuzz}
 if [ $# -eq 0 ]; then
-    set -- $(cd "$here" && ls fuzz_*.c | sed 's/^fuzz_//; s/\.c$//')
+    for f in "$here"/fuzz_*.c; do
+        f=${f##*/fuzz_}
+        set -- "$@" "${f%.c}"
+    done
 fi
 
 mkdir -p "$build/artifacts" || exit 1
