@@ -4,13 +4,14 @@
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 
 # Debian packages: the build, the libraries, the test framework, the emulators' runtimes, and
-# systemd (the ops tests run its tools) and what the package tests need (dpkg-buildpackage,
-# debhelper, lintian; debootstrap and systemd-nspawn to boot the package under systemd), and
-# the browser the site's tests drive (Debian's chromium, with a font to render text).
+# systemd (the ops tests run its tools), what the package tests need (dpkg-buildpackage,
+# debhelper, lintian; debootstrap and systemd-nspawn to boot the package under systemd), the
+# browser the site's tests drive (Debian's chromium, with a font to render text), and clang
+# with its libFuzzer runtime for the fuzz targets.
 DEB_PACKAGES="build-essential autoconf automake libtool pkg-config libfcgi-dev libjson-c-dev
 libcurl4-openssl-dev libssl-dev zlib1g-dev libunistring-dev check openssl curl ca-certificates
 default-jre-headless valgrind clang-format nginx-light wrk dpkg-dev debhelper lintian systemd
-strace man-db groff-base debootstrap systemd-container chromium fonts-dejavu-core"
+strace man-db groff-base debootstrap systemd-container chromium fonts-dejavu-core clang libclang-rt-dev"
 
 say() { printf '==> %s\n' "$*" >&2; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }
