@@ -54,6 +54,18 @@ env_nonempty(const char *name)
     return v != NULL && v[0] != '\0' ? v : NULL;
 }
 
+/* Whether s is ASCII text with no control character: what the session token, which becomes
+ * the x-amz-security-token header line, may hold, so that it cannot end its line and add
+ * another. */
+static int
+header_safe(const char *s)
+{
+    for (; *s != '\0'; s++)
+        if (*s < 0x20 || *s > 0x7e)
+            return 0;
+    return 1;
+}
+
 /* Copies a NUL-terminated value into a fixed field; 0 if it does not fit. */
 static int
 copy_field(char *dst, size_t size, const char *src)
@@ -129,6 +141,9 @@ env_read(struct creds *out, int *found, struct ddb_error *err)
         token = "";
     if (!copy_field(out->session_token, sizeof(out->session_token), token))
         return ddb_error_set(err, DDB_ERR_CONFIG, "AWS_SESSION_TOKEN is too long");
+    if (!header_safe(token))
+        return ddb_error_set(err, DDB_ERR_CONFIG,
+                             "AWS_SESSION_TOKEN holds a control or non-ASCII character");
     out->expiration = 0;
     out->source = "env";
     *found = 1;
@@ -286,6 +301,11 @@ file_read(const char *path, const char *profile, struct creds *out, enum file_ou
     } else if (!have_secret) {
         st = ddb_error_set(err, DDB_ERR_CREDENTIALS,
                            "profile [%s] of %s has aws_access_key_id but no aws_secret_access_key",
+                           profile, path);
+    } else if (!header_safe(c.session_token)) {
+        st = ddb_error_set(err, DDB_ERR_CREDENTIALS,
+                           "profile [%s] of %s: aws_session_token holds a control or non-ASCII "
+                           "character",
                            profile, path);
     } else {
         c.expiration = 0;
@@ -597,6 +617,7 @@ imds_parse(const char *body, size_t len, const char *role, struct creds *out, st
         !json_take(doc, "SecretAccessKey", out->secret_access_key,
                    sizeof(out->secret_access_key)) ||
         !json_take(doc, "Token", out->session_token, sizeof(out->session_token)) ||
+        !header_safe(out->session_token) ||
         !json_take(doc, "Expiration", expiration, sizeof(expiration)) ||
         !parse_rfc3339(expiration, &out->expiration))
         goto malformed;

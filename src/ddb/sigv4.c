@@ -586,9 +586,23 @@ done:
     return st;
 }
 
-/* Checks the headers: names are tokens, exactly one Host and one X-Amz-Date (equal to
- * amz_date), and a security token header, if any, equal to the credentials'. Sets
- * *add_token when the token must be signed without being among the headers. */
+/* Whether the security token can go on its header line as it is (RFC 9110 5.5: visible
+ * characters, spaces and tabs): a CR or LF in it would end the line and start another header.
+ * Other header values are the caller's own; the signing suite folds multi-line ones. */
+static int
+field_value_ok(const char *v)
+{
+    for (; *v != '\0'; v++) {
+        unsigned char c = (unsigned char)*v;
+        if ((c < 0x20 && c != '\t') || c == 0x7f)
+            return 0;
+    }
+    return 1;
+}
+
+/* Checks the headers: names are tokens, the token fits on a line, exactly one Host and
+ * one X-Amz-Date (equal to amz_date), and a security token header, if any, equal to the
+ * credentials'. Sets *add_token when the token must be signed without being among the headers. */
 static sigv4_status
 check_headers(const struct sigv4_request *req, const char *amz_date, const char *token,
               int *add_token)
@@ -596,6 +610,8 @@ check_headers(const struct sigv4_request *req, const char *amz_date, const char 
     int nhost = 0, ndate = 0, ntoken = 0;
 
     if (req->nheaders > 0 && req->headers == NULL)
+        return SIGV4_ERR_INVALID;
+    if (token != NULL && !field_value_ok(token))
         return SIGV4_ERR_INVALID;
     for (size_t i = 0; i < req->nheaders; i++) {
         const struct sigv4_header *hd = &req->headers[i];

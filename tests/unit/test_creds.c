@@ -139,6 +139,38 @@ START_TEST(test_env_session_token)
 }
 END_TEST
 
+/* The session token becomes the x-amz-security-token header line: a CR, LF or other control
+ * character in it, from any source, is refused before it could end that line and add one. */
+START_TEST(test_env_session_token_control_refused)
+{
+    struct creds c;
+    struct ddb_error err;
+
+    env_set("AWS_ACCESS_KEY_ID", "ASIAENV");
+    env_set("AWS_SECRET_ACCESS_KEY", SECRET);
+    env_set("AWS_SESSION_TOKEN", "TOKEN-a\r\nX-Injected: 1");
+    ck_assert_int_eq(chain_get(&c, &err), DDB_ERR_CONFIG);
+    ck_assert_ptr_nonnull(strstr(err.message, "AWS_SESSION_TOKEN"));
+    assert_no_secret(&err);
+}
+END_TEST
+
+START_TEST(test_file_session_token_control_refused)
+{
+    struct creds c;
+    struct ddb_error err;
+
+    write_creds("[default]\naws_access_key_id = ASIAFILE\naws_secret_access_key = " SECRET
+                "\naws_session_token = TOKEN-a\rb\n");
+    ck_assert_int_eq(creds_read_file(cred_path, "default", &c, &err), DDB_ERR_CREDENTIALS);
+    ck_assert_ptr_nonnull(strstr(err.message, "aws_session_token"));
+    assert_no_secret(&err);
+    write_creds("[default]\naws_access_key_id = ASIAFILE\naws_secret_access_key = " SECRET
+                "\naws_session_token = TOKEN-a\tb\n");
+    ck_assert_int_eq(creds_read_file(cred_path, "default", &c, &err), DDB_ERR_CREDENTIALS);
+}
+END_TEST
+
 START_TEST(test_env_over_file)
 {
     struct creds c;
@@ -690,6 +722,8 @@ creds_suite(void)
     }
     tcase_add_test(env, test_env_keys);
     tcase_add_test(env, test_env_session_token);
+    tcase_add_test(env, test_env_session_token_control_refused);
+    tcase_add_test(env, test_file_session_token_control_refused);
     tcase_add_test(env, test_env_over_file);
     tcase_add_test(env, test_env_empty_counts_as_unset);
     tcase_add_test(env, test_env_half_pair_id_only);
