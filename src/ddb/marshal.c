@@ -1170,6 +1170,10 @@ ijson_string(const char *in, size_t len, size_t i, struct ijson_scan *sc, int *n
 
     *nul = 0;
     while (j < len && in[j] != '"') {
+        if ((unsigned char)in[j] < 0x20) {
+            sc->why = "a control character not escaped in a string";
+            return j;
+        }
         if (in[j] != '\\' || j + 1 >= len) {
             j++;
             continue;
@@ -1194,6 +1198,41 @@ ijson_string(const char *in, size_t len, size_t i, struct ijson_scan *sc, int *n
     return j < len ? j + 1 : j;
 }
 
+/* Whether s[0..n) is a number as JSON writes one (RFC 8259 6): an optional '-', 0 or digits
+ * not starting with 0, then an optional fraction with digits and an optional exponent with
+ * digits. json-c also takes "06.5", "13." and "-23.E24". */
+static int
+json_number_ok(const char *s, size_t n)
+{
+    size_t i = 0, d;
+
+    if (i < n && s[i] == '-')
+        i++;
+    if (i < n && s[i] == '0')
+        i++;
+    else if (i < n && s[i] >= '1' && s[i] <= '9')
+        while (i < n && is_digit(s[i]))
+            i++;
+    else
+        return 0;
+    if (i < n && s[i] == '.') {
+        for (i++, d = 0; i < n && is_digit(s[i]); i++, d++)
+            ;
+        if (d == 0)
+            return 0;
+    }
+    if (i < n && (s[i] == 'e' || s[i] == 'E')) {
+        i++;
+        if (i < n && (s[i] == '+' || s[i] == '-'))
+            i++;
+        for (d = 0; i < n && is_digit(s[i]); i++, d++)
+            ;
+        if (d == 0)
+            return 0;
+    }
+    return i == n;
+}
+
 /* Writes the rewritten text to out (if not NULL); returns its length, or SIZE_MAX for a
  * single quote outside a string or what sc->why says. Strings are copied untouched: in strict
  * JSON they are the only place a digit can hide. json-c 0.16 takes 'single-quoted' object
@@ -1208,6 +1247,11 @@ bigint_rewrite(const char *in, size_t len, char *out, struct ijson_scan *sc)
     sc->members = 0;
     sc->why = NULL;
     while (i < len) {
+        if (in[i] == '\0') {
+            /* The tokener stops here, and what follows is refused as bytes after the value. */
+            emit(out, &o, in + i, len - i);
+            break;
+        }
         if (in[i] == '"') {
             j = ijson_string(in, len, i, sc, &nul);
             if (sc->why != NULL)
@@ -1231,12 +1275,30 @@ bigint_rewrite(const char *in, size_t len, char *out, struct ijson_scan *sc)
                                  in[i + n] == 'E' || in[i + n] == '+' || in[i + n] == '-');
                  n++)
                 ;
+            if (!json_number_ok(in + i, n)) {
+                sc->why = "a number outside JSON's grammar";
+                return SIZE_MAX;
+            }
             part = bigint_part(in + i, n);
             emit(out, &o, in + i, n);
             if (part == n)
                 emit(out, &o, ".0", 2);
             else if (part > 0)
                 emit(out, &o, "0", 1);
+            i += n;
+        } else if ((in[i] >= 'a' && in[i] <= 'z') || (in[i] >= 'A' && in[i] <= 'Z')) {
+            /* json-c also takes NaN, Infinity and the like; JSON has these three words. */
+            for (n = 0; i + n < len && ((in[i + n] >= 'a' && in[i + n] <= 'z') ||
+                                        (in[i + n] >= 'A' && in[i + n] <= 'Z'));
+                 n++)
+                ;
+            if (!((n == 4 && memcmp(in + i, "true", 4) == 0) ||
+                  (n == 5 && memcmp(in + i, "false", 5) == 0) ||
+                  (n == 4 && memcmp(in + i, "null", 4) == 0))) {
+                sc->why = "a word other than true, false or null";
+                return SIZE_MAX;
+            }
+            emit(out, &o, in + i, n);
             i += n;
         } else {
             if (in[i] == ':')

@@ -901,6 +901,19 @@ START_TEST(test_parse_is_ijson)
         {IJSON_TEXT("\"\\ud800\\ud800\""), "a lone high surrogate escape"},
         {IJSON_TEXT("\"\\udc00\""), "a lone low surrogate escape"},
         {IJSON_TEXT("{\"\\udfff\":1}"), "a lone low surrogate escape"},
+        /* RFC 8259 itself, where json-c is lenient (found by the fuzz targets) */
+        {IJSON_TEXT("[06.5]"), "a number outside JSON's grammar"},
+        {IJSON_TEXT("[00]"), "a number outside JSON's grammar"},
+        {IJSON_TEXT("[13.]"), "a number outside JSON's grammar"},
+        {IJSON_TEXT("{\"n\":-23.E24}"), "a number outside JSON's grammar"},
+        {IJSON_TEXT("[1e]"), "a number outside JSON's grammar"},
+        {IJSON_TEXT("[-]"), "a number outside JSON's grammar"},
+        {IJSON_TEXT("NaN"), "a word other than true, false or null"},
+        {IJSON_TEXT("{\"n\":Infinity}"), "a word other than true, false or null"},
+        {IJSON_TEXT("[-Infinity]"), "a number outside JSON's grammar"},
+        {IJSON_TEXT("[True]"), "a word other than true, false or null"},
+        {IJSON_TEXT("{\"a\":\"x\ty\"}"), "a control character not escaped in a string"},
+        {IJSON_TEXT("{\"a\nb\":1}"), "a control character not escaped in a string"},
     };
     static const char *const good[] = {
         "{\"a\":\"\\ud83d\\ude00\"}",           /* a pair */
@@ -909,6 +922,9 @@ START_TEST(test_parse_is_ijson)
         "{\"a\":{\"b\":1},\"b\":{\"a\":1}} \n", /* same names in other objects */
         "[{\"a\":1},{\"a\":1}]",
         "{\"k\":\"a:b\",\"l\":\":\"}",
+        "[0, -0, 0.5, -1.25e-3, 1E+5, 10, 123456789012345678901234567890]",
+        "{\"a\":\"x\\ty\"}", /* an escaped tab */
+        "[true, false, null, {\"NaN\":\"Infinity\"}]",
     };
     struct ddb_error err;
     json_object *out;
