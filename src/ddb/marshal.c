@@ -1266,6 +1266,12 @@ bigint_rewrite(const char *in, size_t len, char *out, struct ijson_scan *sc)
                 sc->why = "a member name holds \\u0000";
                 return SIZE_MAX;
             }
+            /* No text of this API may hold U+0000, and json-c does not always keep a string
+             * that holds it whole (found by the fuzz targets). */
+            if (nul) {
+                sc->why = "a string holds \\u0000";
+                return SIZE_MAX;
+            }
         } else if (in[i] == '\'') {
             sc->why = "single-quoted string";
             return SIZE_MAX;
