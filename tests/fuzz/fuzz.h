@@ -33,6 +33,18 @@ fuzz_strict(void)
     return strict;
 }
 
+/* Whether s is printable ASCII, spaces included: what a header value may carry without
+ * starting another line (the session token's rule, written here apart from the code under
+ * test). */
+static inline int
+fuzz_header_safe(const char *s)
+{
+    for (; *s != '\0'; s++)
+        if (*s < 0x20 || *s > 0x7e)
+            return 0;
+    return 1;
+}
+
 /* A NUL-terminated copy of the input, as the parsers that take C strings need; aborts when out
  * of memory (libFuzzer's -rss_limit_mb stops a run long before). */
 static inline char *

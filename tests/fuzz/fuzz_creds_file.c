@@ -22,16 +22,6 @@ trimmed(const char *s, size_t size)
     return n > 0 && n < size && !isspace((unsigned char)s[0]) && !isspace((unsigned char)s[n - 1]);
 }
 
-/* Printable ASCII only (what a header value may carry without starting another line). */
-static int
-header_safe(const char *s)
-{
-    for (; *s != '\0'; s++)
-        if (*s < 0x20 || *s > 0x7e)
-            return 0;
-    return 1;
-}
-
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -59,7 +49,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         FUZZ_CHECK(c.expiration == 0);
         FUZZ_CHECK(c.source != NULL && strcmp(c.source, "shared-file") == 0);
         /* Strict: the token becomes a header line of every DynamoDB request. */
-        FUZZ_CHECK(!fuzz_strict() || header_safe(c.session_token));
+        FUZZ_CHECK(!fuzz_strict() || fuzz_header_safe(c.session_token));
     } else {
         FUZZ_CHECK(st == DDB_ERR_CREDENTIALS);
     }

@@ -81,16 +81,6 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
     return 0;
 }
 
-/* Printable ASCII only (what a header value may carry without starting another line). */
-static int
-header_safe(const char *s)
-{
-    for (; *s != '\0'; s++)
-        if (*s < 0x20 || *s > 0x7e)
-            return 0;
-    return 1;
-}
-
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -138,7 +128,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         FUZZ_CHECK(memchr(c.session_token, '\0', sizeof(c.session_token)) != NULL);
         FUZZ_CHECK(c.expiration > 0 && strcmp(c.source, "imds") == 0);
         /* Strict: the token becomes a header line of every DynamoDB request. */
-        FUZZ_CHECK(!fuzz_strict() || header_safe(c.session_token));
+        FUZZ_CHECK(!fuzz_strict() || fuzz_header_safe(c.session_token));
         /* Held until the margin before Expiration: no second fetch. */
         FUZZ_CHECK(creds_provider_current(p, &cur, &generation, &err) == DDB_OK);
         FUZZ_CHECK(t.calls == 3 || c.expiration < time(NULL) + 300 + 60);
