@@ -1,4 +1,5 @@
 /* savealife: the command line. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,11 +9,15 @@
 #include "api/auth.h"
 #include "config.h"
 #include "ddb/ddb.h"
+#include "server/control.h"
 #include "server/master.h"
 #include "tables.h"
 
 #define CREATE_TABLES_WAIT_MS 120000L
 #define TOKEN_MAX 4096
+/* Long enough for a generation's workers to start (each makes its DynamoDB client), short
+ * enough to end before systemd's own timeout for ExecReload (90 s by default). */
+#define RELOAD_WAIT_MS 60000L
 
 static void
 usage(FILE *out)
@@ -24,6 +29,9 @@ usage(FILE *out)
                  "                  gracefully, HUP or USR2 reloads, USR1 reopens the log)\n"
                  "  create-tables   create the tables from the schema folder (existing ones are\n"
                  "                  kept) and wait until they are ACTIVE\n"
+                 "  reload PID      ask the master PID to reload and wait until its new workers\n"
+                 "                  accept connections (systemd's ExecReload); exits 1 if the\n"
+                 "                  reload was refused or failed\n"
                  "  hash-token      read an admin token on standard input, print its SHA-256\n"
                  "                  digest (a line for SAVEALIFE_TOKENS_FILE)\n"
                  "  version         print the version\n"
@@ -69,6 +77,34 @@ static int
 cmd_serve(const struct config *cfg, int argc, char *argv[])
 {
     return master_run(cfg, argc, argv);
+}
+
+/* `savealife reload PID`: SIGHUP that waits for the master's answer (server/control.h). */
+static int
+cmd_reload(int argc, char *argv[])
+{
+    char errbuf[256], *end = NULL;
+    int outcome = 0;
+
+    if (argc != 3) {
+        fprintf(stderr, "savealife: usage: savealife reload PID\n");
+        return 2;
+    }
+    errno = 0;
+    long pid = strtol(argv[2], &end, 10);
+    if (errno != 0 || end == argv[2] || *end != '\0' || pid <= 1 || (long)(pid_t)pid != pid) {
+        fprintf(stderr, "savealife: reload: \"%s\" is not a process id\n", argv[2]);
+        return 2;
+    }
+    if (control_reload((pid_t)pid, RELOAD_WAIT_MS, &outcome, errbuf, sizeof(errbuf)) != 0) {
+        fprintf(stderr, "savealife: reload: %s\n", errbuf);
+        return EXIT_FAILURE;
+    }
+    if (outcome != CONTROL_RELOADED) {
+        fprintf(stderr, "savealife: %s\n", control_outcome_text(outcome));
+        return EXIT_FAILURE;
+    }
+    return EXIT_SUCCESS;
 }
 
 /* The token is the first line of standard input, without its line end. It must be usable in
@@ -148,6 +184,8 @@ main(int argc, char *argv[])
         }
         return cmd_hash_token();
     }
+    if (strcmp(cmd, "reload") == 0)
+        return cmd_reload(argc, argv);
     if (config_load(&cfg, argc - 2, argv + 2, errbuf, sizeof(errbuf)) != 0) {
         fprintf(stderr, "savealife: %s\n", errbuf);
         return 2;

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "api/auth.h"
+#include "server/control.h"
 #include "server/listen.h"
 #include "server/log.h"
 #include "server/notify.h"
@@ -94,6 +95,7 @@ struct master {
     enum master_phase phase;
     uint64_t next_status_ms;
     char status_note[160]; /* appended to STATUS= lines: the last reload's failure; "" if none */
+    struct control_waiters reload_waiters; /* `savealife reload`s waiting for the reload's end */
 };
 
 /* Set by the handlers, read by the loop: the only state signals touch. */
@@ -101,10 +103,14 @@ static volatile sig_atomic_t master_stop_flag;
 static volatile sig_atomic_t master_reload_flag;
 static volatile sig_atomic_t master_reopen_flag;
 static volatile sig_atomic_t master_child_flag;
+/* The pids of `savealife reload` commands that asked since the loop last looked. */
+static volatile sig_atomic_t master_askers[CONTROL_WAITERS];
+static volatile sig_atomic_t master_nasking;
 
 static void
-master_on_signal(int sig)
+master_on_signal(int sig, siginfo_t *si, void *uctx)
 {
+    (void)uctx;
     switch (sig) {
     case SIGTERM:
     case SIGINT:
@@ -112,6 +118,14 @@ master_on_signal(int sig)
         master_stop_flag = 1;
         break;
     case SIGHUP:
+        if (control_is_reload_ask(si)) {
+            if (master_nasking < CONTROL_WAITERS)
+                master_askers[master_nasking++] = (sig_atomic_t)si->si_pid;
+            else
+                control_answer_one(si->si_pid, CONTROL_BUSY);
+        }
+        master_reload_flag = 1;
+        break;
     case SIGUSR2: /* php-fpm's reload signal, which operators send by habit */
         master_reload_flag = 1;
         break;
@@ -158,13 +172,17 @@ master_signals(sigset_t *wait_mask, sigset_t *saved, char *errbuf, size_t errlen
         goto fail;
     *wait_mask = *saved;
     memset(&sa, 0, sizeof(sa));
-    sigemptyset(&sa.sa_mask);
-    sa.sa_handler = master_on_signal;
+    /* Handlers never interrupt one another: the askers' list is filled by one at a time. */
+    sa.sa_mask = block;
+    sa.sa_flags = SA_SIGINFO;
+    sa.sa_sigaction = master_on_signal;
     for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
         sigdelset(wait_mask, sigs[i]);
         if (sigaction(sigs[i], &sa, NULL) != 0)
             goto fail;
     }
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = 0;
     sa.sa_handler = SIG_IGN;
     for (int s = 1; s < NSIG; s++) {
         struct sigaction old;
@@ -269,6 +287,7 @@ master_begin_stop(struct master *m, int exit_code, const char *why, uint64_t now
     snprintf(status, sizeof(status), "stopping (%s): %zu worker%s finishing in-flight requests",
              why, m->nchildren, m->nchildren == 1 ? "" : "s");
     notify_stopping(&m->notify, status);
+    control_answer(&m->reload_waiters, CONTROL_STOPPING);
     master_term_all_but(m, 0, now);
 }
 
@@ -329,6 +348,7 @@ master_undo_reload(struct master *m, uint64_t now)
         notify_ready(&m->notify, status);
         m->phase = MASTER_READY;
     }
+    control_answer(&m->reload_waiters, CONTROL_FAILED);
     m->generation = m->prev_generation;
     m->cfg = m->prev_cfg;
     m->log.level = m->cfg.log_level;
@@ -460,6 +480,8 @@ master_check_ready(struct master *m, uint64_t now)
         notify_ready(&m->notify, status);
         m->phase = MASTER_READY;
         m->next_status_ms = now + MASTER_STATUS_MS;
+        /* A reload asked for while starting is in this first generation. */
+        control_answer(&m->reload_waiters, CONTROL_RELOADED);
         return;
     }
     log_msg(&m->log, CONFIG_LOG_INFO,
@@ -474,6 +496,7 @@ master_check_ready(struct master *m, uint64_t now)
     notify_ready(&m->notify, status);
     m->phase = MASTER_READY;
     m->next_status_ms = now + MASTER_STATUS_MS;
+    control_answer(&m->reload_waiters, CONTROL_RELOADED);
 }
 
 /* Kills workers stuck in a request past the timeout, and workers that were told to stop
@@ -694,10 +717,11 @@ master_spawn(struct master *m, uint64_t now, int *child_rc)
     return 0;
 }
 
-/* A reload that cannot happen: logged, and systemd told that the serving generation is still
- * ready, unless an earlier reload still waits for its workers (its end tells it). */
+/* A reload that cannot happen: logged, its askers answered, and systemd told that the serving
+ * generation is still ready, unless an earlier reload still waits for its workers (its end
+ * tells it and its own askers). */
 static void
-master_refuse_reload(struct master *m, const char *why)
+master_refuse_reload(struct master *m, const char *why, struct control_waiters *asking)
 {
     char status[NOTIFY_STATUS_MAX];
 
@@ -706,6 +730,7 @@ master_refuse_reload(struct master *m, const char *why)
     snprintf(m->status_note, sizeof(m->status_note),
              "last reload refused: bad configuration (see the log)");
     snprintf(status, sizeof(status), "reload refused: %s", why);
+    control_answer(asking, CONTROL_REFUSED);
     if (m->phase == MASTER_RELOADING && m->prev_generation == 0) {
         notify_ready(&m->notify, status);
         m->phase = MASTER_READY;
@@ -714,15 +739,18 @@ master_refuse_reload(struct master *m, const char *why)
     }
 }
 
+/* asking: the `savealife reload`s that asked for this reload; they wait for its end. */
 static void
-master_reload(struct master *m, uint64_t now)
+master_reload(struct master *m, uint64_t now, struct control_waiters *asking)
 {
     struct config next;
     struct auth *auth = NULL;
     char errbuf[512], pool[64];
 
-    if (m->stopping)
+    if (m->stopping) {
+        control_answer(asking, CONTROL_STOPPING);
         return;
+    }
     log_msg(&m->log, CONFIG_LOG_INFO, "reload: reading the configuration again");
     /* Before starting, the READY=1 still to come covers the reload too. */
     if (m->phase != MASTER_STARTING) {
@@ -730,14 +758,14 @@ master_reload(struct master *m, uint64_t now)
         m->phase = MASTER_RELOADING;
     }
     if (config_load(&next, m->argc, m->argv, errbuf, sizeof(errbuf)) != 0) {
-        master_refuse_reload(m, errbuf);
+        master_refuse_reload(m, errbuf, asking);
         return;
     }
     errbuf[0] = '\0';
     int loaded = auth_load(next.tokens_file, &auth, errbuf, sizeof(errbuf));
     auth_free(auth);
     if (loaded < 0) {
-        master_refuse_reload(m, errbuf);
+        master_refuse_reload(m, errbuf, asking);
         return;
     }
     if (loaded == 1)
@@ -773,6 +801,8 @@ master_reload(struct master *m, uint64_t now)
             "reload: starting generation %u (%s); generation %u serves until they are ready",
             m->generation, master_pool_text(m, pool, sizeof(pool)), m->prev_generation);
     master_warn_pool(m);
+    /* The askers of a reload this one supersedes wait for this one's end, with its own. */
+    control_waiters_take(&m->reload_waiters, asking);
 }
 
 static void
@@ -901,8 +931,13 @@ master_run(const struct config *cfg, int argc, char *const argv[])
         if (master_stop_flag)
             master_begin_stop(m, EXIT_SUCCESS, "asked to stop", now);
         if (master_reload_flag) {
+            struct control_waiters asking = {.n = 0};
+            /* Signals are blocked here: the handler cannot add an asker meanwhile. */
+            for (sig_atomic_t i = 0; i < master_nasking; i++)
+                asking.pid[asking.n++] = (pid_t)master_askers[i];
+            master_nasking = 0;
             master_reload_flag = 0;
-            master_reload(m, now);
+            master_reload(m, now, &asking);
         }
         if (master_reopen_flag) {
             master_reopen_flag = 0;
@@ -930,6 +965,7 @@ master_run(const struct config *cfg, int argc, char *const argv[])
         }
     }
     rc = m->exit_code;
+    control_answer(&m->reload_waiters, CONTROL_STOPPING);
     log_msg(&m->log, CONFIG_LOG_INFO, "stopped");
 out:
     /* The reason a start failed is the last thing systemd shows for the service. */

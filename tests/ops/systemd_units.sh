@@ -111,16 +111,19 @@ verify() {
         >"$HARNESS_DIR/verify.out" 2>&1
 }
 if [ -n "$systemdsystemunitdir" ]; then
-    # verify needs ExecStart's program where the unit says it is; make install put it under
-    # DESTDIR, so that prefix is added to that one line and nothing else is changed.
+    # verify needs the programs of ExecStart and ExecReload where the unit says they are; make
+    # install put them under DESTDIR, so that prefix is added to those two lines and nothing
+    # else is changed.
     V="$HARNESS_DIR/verify"
     mkdir -p "$V" || harness_bail "cannot create $V"
-    sed "s|^ExecStart=$sbindir/savealife |ExecStart=$DEST$sbindir/savealife |" \
+    sed -e "s|^ExecStart=$sbindir/savealife |ExecStart=$DEST$sbindir/savealife |" \
+        -e "s|^ExecReload=$sbindir/savealife |ExecReload=$DEST$sbindir/savealife |" \
         "$DEST$systemdsystemunitdir/savealife.service" >"$V/savealife.service"
     cp "$DEST$systemdsystemunitdir/savealife.socket" "$V/savealife.socket"
     changed=$(diff "$DEST$systemdsystemunitdir/savealife.service" "$V/savealife.service" |
         grep -c '^>')
-    check "only ExecStart= is moved into the DESTDIR ($changed line)" [ "$changed" -eq 1 ]
+    check "only ExecStart= and ExecReload= are moved into the DESTDIR ($changed lines)" \
+        [ "$changed" -eq 2 ]
     verify "$V"
     rc=$?
     if [ $rc -eq 0 ] && [ ! -s "$HARNESS_DIR/verify.out" ]; then
@@ -197,9 +200,9 @@ watchdog_us=$(usec "$(unit_value "$SERVICE" Service WatchdogSec)")
 check "a watchdog is set (${watchdog_us:-none} us), with Type=notify for the master alone" sh -c \
     "[ '${watchdog_us:-0}' -gt 0 ] && [ '$(unit_value "$SERVICE" Service Type)' = notify ] &&
      [ '$(unit_value "$SERVICE" Service NotifyAccess)' = main ]"
-check "the stop signal goes to the master alone (KillMode=mixed); reload is SIGHUP" sh -c \
+check "the stop signal goes to the master alone (KillMode=mixed); reload waits for its end (savealife reload)" sh -c \
     "[ '$(unit_value "$SERVICE" Service KillMode)' = mixed ] &&
-     [ '$(unit_value "$SERVICE" Service ExecReload)' = '/bin/kill -HUP \$MAINPID' ]"
+     [ '$(unit_value "$SERVICE" Service ExecReload)' = '/usr/sbin/savealife reload \$MAINPID' ]"
 
 # ---- the sandbox against the running program ----
 # expand GROUP...: the system calls systemd puts in these groups, nested groups expanded.
@@ -341,14 +344,10 @@ traffic() { # TAG: a few requests of every kind that reaches DynamoDB; counts th
     [ "$code" = 200 ] && served=$((served + 1))
 }
 traffic before
-# A reload: new workers, which must then serve too.
-kill -HUP "$master"
-i=0
-while ! grep -q "workers of generation 2 accept connections" "$HARNESS_DIR/traced.log" &&
-    [ $i -lt 300 ]; do
-    sleep 0.1
-    i=$((i + 1))
-done
+# A reload as ExecReload asks for it (the master answers the asker): new workers, which must
+# then serve too.
+timeout 60 "$TOP_BUILDDIR/savealife" reload "$master" >"$HARNESS_DIR/reload.out" 2>&1 ||
+    harness_bail "savealife reload failed: $(cat "$HARNESS_DIR/reload.out")"
 grep -q "workers of generation 2 accept connections" "$HARNESS_DIR/traced.log" ||
     harness_bail "the reload did not complete: $(tail -3 "$HARNESS_DIR/traced.log")"
 traffic after
