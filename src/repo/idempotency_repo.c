@@ -11,6 +11,8 @@
 #include <sys/random.h>
 #include <time.h>
 
+#include "util/hex.h"
+
 #define IDEMPOTENCY_IN_FLIGHT_STATE "in_flight"
 #define IDEMPOTENCY_DONE_STATE "done"
 /* A lost race (a record taken over or expired between our put and our read) is tried again
@@ -89,15 +91,10 @@ static int
 idempotency_owner(char owner[33])
 {
     unsigned char raw[16];
-    static const char hex[] = "0123456789abcdef";
 
     if (getrandom(raw, sizeof(raw), 0) != (ssize_t)sizeof(raw))
         return -1;
-    for (size_t i = 0; i < sizeof(raw); i++) {
-        owner[2 * i] = hex[raw[i] >> 4];
-        owner[2 * i + 1] = hex[raw[i] & 15];
-    }
-    owner[32] = '\0';
+    hex_encode(raw, sizeof(raw), owner);
     return 0;
 }
 

@@ -14,6 +14,7 @@
 
 #include "ddb/marshal.h"
 #include "repo/cursor.h"
+#include "util/hex.h"
 
 /* Room for "SET #f0 = :f0, ..., #u = :u, #v = #v + :one" and for the condition with
  * REPO_MATCH_MAX versions; tables have a handful of fields. */
@@ -258,7 +259,6 @@ repo_plain(const struct repo_table *t, json_object *item, json_object **out, str
 static repo_status
 repo_token(const struct repo *repo, char token[sizeof(repo->write_token)], struct ddb_error *err)
 {
-    static const char hex[] = "0123456789abcdef";
     unsigned char rnd[REPO_TOKEN_RANDOM];
     ssize_t n;
 
@@ -272,11 +272,7 @@ repo_token(const struct repo *repo, char token[sizeof(repo->write_token)], struc
     while (n < 0 && errno == EINTR);
     if (n != (ssize_t)sizeof(rnd))
         return repo_fail(err, REPO_ERROR, DDB_ERR_CONFIG, "getrandom failed: no write token");
-    for (size_t i = 0; i < sizeof(rnd); i++) {
-        token[2 * i] = hex[rnd[i] >> 4];
-        token[2 * i + 1] = hex[rnd[i] & 0x0f];
-    }
-    token[2 * sizeof(rnd)] = '\0';
+    hex_encode(rnd, sizeof(rnd), token);
     return REPO_OK;
 }
 
