@@ -14,7 +14,7 @@ static const struct repo_field company_fields[] = {
     {"keywords", 1},
 };
 
-static const struct cursor_attr company_cursor_attrs[] = {{"id", "S"}};
+static const struct cursor_attr company_cursor_attrs[] = {{"id", "S", NULL}};
 
 static struct repo_table
 company_table(const struct repo *repo)
