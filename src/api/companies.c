@@ -8,6 +8,7 @@
 #include "api/validate.h"
 #include "ddb/marshal.h"
 #include "repo/company_repo.h"
+#include "util/jobj.h"
 
 static const struct validate_field companies_create_fields[] = {
     {"name", validate_name, 1},
@@ -237,7 +238,7 @@ companies_delete(void *app, const struct http_request *req, const struct router_
         return;
     }
     body = json_object_new_object();
-    if (body == NULL || json_object_object_add(body, "id", json_object_new_string(id)) != 0) {
+    if (body == NULL || jobj_add(body, "id", json_object_new_string(id)) != 0) {
         json_object_put(body);
         reply_internal(resp, req, "company delete");
         return;

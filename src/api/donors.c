@@ -7,6 +7,7 @@
 #include "api/reply.h"
 #include "api/validate.h"
 #include "repo/donor_repo.h"
+#include "util/jobj.h"
 
 static const struct validate_field donors_create_fields[] = {
     {"email", validate_email, 1},
@@ -63,7 +64,7 @@ donors_create(void *app, const struct http_request *req, const struct router_par
      * another case is the same donor. */
     snprintf(lowered, sizeof(lowered), "%s", json_object_get_string(email));
     validate_ascii_lower(lowered);
-    if (json_object_object_add(body, "email", json_object_new_string(lowered)) != 0) {
+    if (jobj_add(body, "email", json_object_new_string(lowered)) != 0) {
         reply_internal(resp, req, "donor create");
         goto out;
     }

@@ -7,6 +7,7 @@
 #include "api/reply.h"
 #include "repo/donor_repo.h"
 #include "util/clock.h"
+#include "util/jobj.h"
 
 void
 health_cache_init(struct health_cache *cache, struct repo *repo)
@@ -23,7 +24,7 @@ health_live(void *app, const struct http_request *req, const struct router_param
 
     (void)app;
     (void)params;
-    if (body == NULL || json_object_object_add(body, "status", json_object_new_string("ok")) != 0) {
+    if (body == NULL || jobj_add(body, "status", json_object_new_string("ok")) != 0) {
         json_object_put(body);
         reply_internal(resp, req, "health");
         return;
@@ -117,8 +118,7 @@ health_ready(void *app, const struct http_request *req, const struct router_para
         return;
     }
     body = json_object_new_object();
-    if (body == NULL ||
-        json_object_object_add(body, "status", json_object_new_string("ready")) != 0) {
+    if (body == NULL || jobj_add(body, "status", json_object_new_string("ready")) != 0) {
         json_object_put(body);
         reply_internal(resp, req, "ready");
         return;

@@ -7,6 +7,7 @@
 #include "ddb.h"
 #include "marshal.h"
 #include "util/clock.h"
+#include "util/jobj.h"
 
 /* TableName takes a name (3..255) or, since 2024, a table ARN (up to 1024). */
 #define OPS_TABLE_MAX 1024
@@ -22,13 +23,9 @@
 static ddb_status
 ops_add(json_object *obj, const char *key, json_object *val, struct ddb_error *err)
 {
-    if (val == NULL)
-        return ddb_error_set(err, DDB_ERR_NOMEM, "out of memory building %s", key);
     /* Every key here is a literal ("TableName", "Key", ...): json-c need not copy it. */
-    if (json_object_object_add_ex(obj, key, val, JSON_C_OBJECT_ADD_CONSTANT_KEY) != 0) {
-        json_object_put(val);
+    if (jobj_add_literal(obj, key, val) != 0)
         return ddb_error_set(err, DDB_ERR_NOMEM, "out of memory building %s", key);
-    }
     return DDB_OK;
 }
 

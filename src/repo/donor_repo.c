@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "repo/cursor.h"
+#include "util/jobj.h"
 
 static const struct repo_field donor_fields[] = {
     {"email", 0},
@@ -69,36 +70,6 @@ donor_repo_delete(struct repo *repo, const char *email, const struct repo_match 
     return repo_item_delete(repo, &t, email, match, err);
 }
 
-/* {"S": text} under name, taking nothing on failure; -1 when out of memory. */
-static int
-donor_add_s(json_object *obj, const char *name, const char *text)
-{
-    json_object *av = json_object_new_object(), *s = json_object_new_string(text);
-
-    if (av == NULL || s == NULL || json_object_object_add(av, "S", s) != 0) {
-        json_object_put(s);
-        json_object_put(av);
-        return -1;
-    }
-    if (json_object_object_add(obj, name, av) != 0) {
-        json_object_put(av);
-        return -1;
-    }
-    return 0;
-}
-
-static int
-donor_add_name(json_object *obj, const char *placeholder, const char *name)
-{
-    json_object *s = json_object_new_string(name);
-
-    if (s == NULL || json_object_object_add(obj, placeholder, s) != 0) {
-        json_object_put(s);
-        return -1;
-    }
-    return 0;
-}
-
 repo_status
 donor_repo_list_city(struct repo *repo, const char *city, const char *type, int limit,
                      const char *cursor, json_object **items, char **next_cursor,
@@ -138,9 +109,10 @@ donor_repo_list_city(struct repo *repo, const char *city, const char *type, int 
         }
     }
     if ((names = json_object_new_object()) == NULL || (values = json_object_new_object()) == NULL ||
-        donor_add_name(names, "#c", "city") != 0 || donor_add_s(values, ":c", city) != 0 ||
-        (type != NULL &&
-         (donor_add_name(names, "#t", "type") != 0 || donor_add_s(values, ":t", type) != 0))) {
+        jobj_add(names, "#c", json_object_new_string("city")) != 0 ||
+        jobj_add(values, ":c", repo_av("S", city)) != 0 ||
+        (type != NULL && (jobj_add(names, "#t", json_object_new_string("type")) != 0 ||
+                          jobj_add(values, ":t", repo_av("S", type)) != 0))) {
         rs = donor_fail(err, REPO_ERROR, DDB_ERR_NOMEM, "out of memory");
         goto out;
     }
