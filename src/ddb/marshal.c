@@ -607,75 +607,63 @@ done:
     return st;
 }
 
-/* Names to attribute values for an item (children at depth 1) or an M's content. */
+/* One member of an item or M (name given) or of an L (name NULL) to its attribute value,
+ * added to container. */
 static ddb_status
-map_to_av(json_object *obj, int depth, struct attr_path *p, json_object **out,
-          struct ddb_error *err)
+member_to_av(json_object *plain, const char *name, size_t index, int depth, struct attr_path *p,
+             json_object *container, struct ddb_error *err)
 {
-    struct json_object_iter it;
-    json_object *map, *av = NULL;
-    ddb_status st = DDB_OK;
-    size_t mark;
+    json_object *av = NULL;
+    size_t mark = name != NULL ? path_push_key(p, name) : path_push_index(p, index);
+    ddb_status st;
 
-    *out = NULL;
-    map = json_object_new_object();
-    if (map == NULL)
-        return nomem(err, p);
-    json_object_object_foreachC(obj, it)
-    {
-        mark = path_push_key(p, it.key);
-        if (!utf8_valid((const unsigned char *)it.key, strlen(it.key)))
-            st = fail(err, DDB_ERR_INVALID, p, "attribute name is not valid UTF-8");
-        else
-            st = to_av(it.val, depth, p, &av, err);
-        path_pop(p, mark);
-        if (st != DDB_OK)
-            goto done;
-        if (json_object_object_add(map, it.key, av) != 0) {
-            json_object_put(av);
-            st = nomem(err, p);
-            goto done;
-        }
+    if (name != NULL && !utf8_valid(name, strlen(name)))
+        st = fail(err, DDB_ERR_INVALID, p, "attribute name is not valid UTF-8");
+    else
+        st = to_av(plain, depth, p, &av, err);
+    if (st == DDB_OK && (name != NULL ? json_object_object_add(container, name, av)
+                                      : json_object_array_add(container, av)) != 0) {
+        json_object_put(av);
+        st = nomem(err, p);
     }
-    *out = map;
-    map = NULL;
-
-done:
-    json_object_put(map);
+    path_pop(p, mark);
     return st;
 }
 
+/* An object's members (an item's, children at depth 1, or an M's content) or an array's
+ * elements (an L's) to attribute values, in a new object or array. */
 static ddb_status
-list_to_av(json_object *arr, int depth, struct attr_path *p, json_object **out,
-           struct ddb_error *err)
+members_to_av(json_object *v, int depth, struct attr_path *p, json_object **out,
+              struct ddb_error *err)
 {
-    json_object *list, *av = NULL;
+    int is_map = json_object_is_type(v, json_type_object);
+    json_object *container = is_map ? json_object_new_object() : json_object_new_array();
     ddb_status st = DDB_OK;
-    size_t n, i, mark;
 
     *out = NULL;
-    list = json_object_new_array();
-    if (list == NULL)
+    if (container == NULL)
         return nomem(err, p);
-    n = json_object_array_length(arr);
-    for (i = 0; i < n; i++) {
-        mark = path_push_index(p, i);
-        st = to_av(json_object_array_get_idx(arr, i), depth, p, &av, err);
-        path_pop(p, mark);
-        if (st != DDB_OK)
-            goto done;
-        if (json_object_array_add(list, av) != 0) {
-            json_object_put(av);
-            st = nomem(err, p);
-            goto done;
-        }
-    }
-    *out = list;
-    list = NULL;
+    if (is_map) {
+        struct json_object_iter it;
 
-done:
-    json_object_put(list);
-    return st;
+        json_object_object_foreachC(v, it)
+        {
+            st = member_to_av(it.val, it.key, 0, depth, p, container, err);
+            if (st != DDB_OK)
+                break;
+        }
+    } else {
+        size_t n = json_object_array_length(v);
+
+        for (size_t i = 0; i < n && st == DDB_OK; i++)
+            st = member_to_av(json_object_array_get_idx(v, i), NULL, i, depth, p, container, err);
+    }
+    if (st != DDB_OK) {
+        json_object_put(container);
+        return st;
+    }
+    *out = container;
+    return DDB_OK;
 }
 
 static ddb_status
@@ -715,7 +703,7 @@ to_av(json_object *plain, int depth, struct attr_path *p, json_object **out, str
         val = new_string(text, len);
         break;
     case json_type_array:
-        st = list_to_av(plain, depth + 1, p, &val, err);
+        st = members_to_av(plain, depth + 1, p, &val, err);
         if (st != DDB_OK)
             return st;
         type = "L";
@@ -735,7 +723,7 @@ to_av(json_object *plain, int depth, struct attr_path *p, json_object **out, str
             val = new_string(text, len);
             break;
         }
-        st = map_to_av(plain, depth + 1, p, &val, err);
+        st = members_to_av(plain, depth + 1, p, &val, err);
         if (st != DDB_OK)
             return st;
         type = "M";
@@ -1367,7 +1355,7 @@ marshal_item_to_av(json_object *plain, json_object **out, struct ddb_error *err)
     *out = NULL;
     if (!json_object_is_type(plain, json_type_object))
         return fail(err, DDB_ERR_INVALID, NULL, "an item must be a JSON object");
-    return map_to_av(plain, 1, &p, out, err);
+    return members_to_av(plain, 1, &p, out, err);
 }
 
 ddb_status
