@@ -361,6 +361,16 @@ idempotency_done_values(const struct idempotency_claim *c, const struct idempote
     return 0;
 }
 
+/* A conditional write's outcome on the record: a failed condition is 412, unless it failed
+ * on a repeat of an attempt that may have been applied (the first attempt did the work). */
+static repo_status
+idempotency_write_status(ddb_status st, int repeated)
+{
+    if (st == DDB_ERR_CONDITIONAL)
+        return repeated ? REPO_OK : REPO_PRECONDITION;
+    return st == DDB_OK ? REPO_OK : repo_status_from_ddb(st);
+}
+
 repo_status
 idempotency_repo_complete(struct idempotency_repo *r, const struct idempotency_claim *c,
                           const struct idempotency_answer *a, struct ddb_error *err)
@@ -394,10 +404,7 @@ idempotency_repo_complete(struct idempotency_repo *r, const struct idempotency_c
         repeated = 1;
         st = ddb_update_item(r->ddb, r->table, keymap, update, &cond, NULL, NULL, err);
     }
-    if (st == DDB_ERR_CONDITIONAL)
-        rs = repeated ? REPO_OK : REPO_PRECONDITION;
-    else if (st != DDB_OK)
-        rs = repo_status_from_ddb(st);
+    rs = idempotency_write_status(st, repeated);
 out:
     json_object_put(keymap);
     json_object_put(names);
@@ -425,10 +432,7 @@ idempotency_repo_release(struct idempotency_repo *r, const struct idempotency_cl
     }
     struct ddb_cond cond = {.expression = cond_expr, .names = names, .values = values};
     ddb_status st = ddb_delete_item(r->ddb, r->table, keymap, &cond, NULL, NULL, err);
-    if (st == DDB_ERR_CONDITIONAL)
-        rs = REPO_PRECONDITION;
-    else if (st != DDB_OK)
-        rs = repo_status_from_ddb(st);
+    rs = idempotency_write_status(st, 0);
 out:
     json_object_put(keymap);
     json_object_put(names);
