@@ -8,6 +8,8 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 
+#include "util/hex.h"
+
 #define AUTH_DIGEST_LEN 32
 /* A longer header is no token of ours; refusing it early bounds the hashing work. */
 #define AUTH_TOKEN_MAX 4096
@@ -18,18 +20,6 @@ struct auth {
     size_t n;
     size_t cap;
 };
-
-static int
-auth_hex_value(int c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    /* Lower case only: the file holds what `savealife hash-token` and sha256sum print, so an
-     * upper-case digit means the line was written by something else and deserves a look. */
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    return -1;
-}
 
 static int
 auth_add(struct auth *auth, const unsigned char digest[AUTH_DIGEST_LEN])
@@ -65,14 +55,11 @@ auth_parse_line(const char *line, size_t len, unsigned char out[AUTH_DIGEST_LEN]
         *why = "expected 64 lower-case hex digits (a SHA-256 digest)";
         return -1;
     }
-    for (size_t i = 0; i < AUTH_DIGEST_LEN; i++) {
-        int hi = auth_hex_value((unsigned char)line[start + 2 * i]);
-        int lo = auth_hex_value((unsigned char)line[start + 2 * i + 1]);
-        if (hi < 0 || lo < 0) {
-            *why = "not lower-case hex digits";
-            return -1;
-        }
-        out[i] = (unsigned char)(hi << 4 | lo);
+    /* Lower case only: the file holds what `savealife hash-token` and sha256sum print, so an
+     * upper-case digit means the line was written by something else and deserves a look. */
+    if (hex_decode_lower(line + start, AUTH_DIGEST_LEN, out) != 0) {
+        *why = "not lower-case hex digits";
+        return -1;
     }
     return 1;
 }
@@ -166,16 +153,11 @@ auth_digest(const char *token, size_t len, unsigned char out[AUTH_DIGEST_LEN])
 int
 auth_hash_token(const char *token, size_t len, char hex[AUTH_DIGEST_HEX])
 {
-    static const char digits[] = "0123456789abcdef";
     unsigned char digest[AUTH_DIGEST_LEN];
 
     if (token == NULL || auth_digest(token, len, digest) != 0)
         return -1;
-    for (size_t i = 0; i < AUTH_DIGEST_LEN; i++) {
-        hex[2 * i] = digits[digest[i] >> 4];
-        hex[2 * i + 1] = digits[digest[i] & 0x0f];
-    }
-    hex[AUTH_DIGEST_HEX - 1] = '\0';
+    hex_encode(digest, sizeof(digest), hex);
     OPENSSL_cleanse(digest, sizeof(digest));
     return 0;
 }

@@ -8,6 +8,7 @@
 #include "api/validate.h"
 #include "ddb/marshal.h"
 #include "repo/company_repo.h"
+#include "util/jobj.h"
 
 static const struct validate_field companies_create_fields[] = {
     {"name", validate_name, 1},
@@ -69,21 +70,10 @@ void
 companies_get(void *app, const struct http_request *req, const struct router_params *params,
               struct http_response *resp)
 {
-    struct repo *repo = app;
-    json_object *item = NULL;
-    struct ddb_error err;
     const char *id = companies_path_id(req, params, resp);
-    repo_status st;
 
-    if (id == NULL)
-        return;
-    ddb_error_clear(&err);
-    st = company_repo_get(repo, id, &item, &err);
-    if (st != REPO_OK) {
-        reply_repo_failure(resp, req, st, &err, "company get");
-        return;
-    }
-    reply_item(resp, req, 200, item);
+    if (id != NULL)
+        reply_get_item(app, company_repo_get, id, req, resp, "company get");
 }
 
 void
@@ -123,32 +113,12 @@ companies_create(void *app, const struct http_request *req, const struct router_
         reply_repo_failure(resp, req, st, &err, "company create");
         goto out;
     }
-    if (reply_location(resp, "/api/companies/", id) != 0) {
-        reply_internal(resp, req, "company create");
-        goto out;
-    }
-    reply_item(resp, req, 201, item);
+    reply_created(resp, req, "/api/companies/", id, item, "company create");
     item = NULL;
 out:
     json_object_put(item);
     json_object_put(body);
     free(id);
-}
-
-/* An If-Match with no tag that can match (only weak or foreign tags): the answer is 412 when
- * the company exists and 404 when it does not, with no write. */
-static void
-companies_unmatchable(struct repo *repo, const struct http_request *req, const char *id,
-                      struct http_response *resp)
-{
-    json_object *item = NULL;
-    struct ddb_error err;
-    repo_status st;
-
-    ddb_error_clear(&err);
-    st = company_repo_get(repo, id, &item, &err);
-    json_object_put(item);
-    reply_repo_failure(resp, req, st == REPO_OK ? REPO_PRECONDITION : st, &err, "company match");
 }
 
 void
@@ -193,10 +163,9 @@ companies_update(void *app, const struct http_request *req, const struct router_
             goto out;
         }
     }
-    if (present && !match.any && match.n == 0) {
-        companies_unmatchable(repo, req, id, resp);
+    if (reply_if_unmatchable(repo, company_repo_get, id, &match, present, req, resp,
+                             "company match"))
         goto out;
-    }
     ddb_error_clear(&err);
     st = company_repo_update(repo, id, name != NULL ? json_object_get_string(name) : NULL, keywords,
                              present ? &match : NULL, &item, &err);
@@ -226,10 +195,9 @@ companies_delete(void *app, const struct http_request *req, const struct router_
         return;
     if (validate_if_match(req, &match, &present, resp) != VALIDATE_OK)
         return;
-    if (present && !match.any && match.n == 0) {
-        companies_unmatchable(repo, req, id, resp);
+    if (reply_if_unmatchable(repo, company_repo_get, id, &match, present, req, resp,
+                             "company match"))
         return;
-    }
     ddb_error_clear(&err);
     st = company_repo_delete(repo, id, present ? &match : NULL, &err);
     if (st != REPO_OK) {
@@ -237,7 +205,7 @@ companies_delete(void *app, const struct http_request *req, const struct router_
         return;
     }
     body = json_object_new_object();
-    if (body == NULL || json_object_object_add(body, "id", json_object_new_string(id)) != 0) {
+    if (body == NULL || jobj_add(body, "id", json_object_new_string(id)) != 0) {
         json_object_put(body);
         reply_internal(resp, req, "company delete");
         return;

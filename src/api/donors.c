@@ -7,6 +7,7 @@
 #include "api/reply.h"
 #include "api/validate.h"
 #include "repo/donor_repo.h"
+#include "util/jobj.h"
 
 static const struct validate_field donors_create_fields[] = {
     {"email", validate_email, 1},
@@ -63,7 +64,7 @@ donors_create(void *app, const struct http_request *req, const struct router_par
      * another case is the same donor. */
     snprintf(lowered, sizeof(lowered), "%s", json_object_get_string(email));
     validate_ascii_lower(lowered);
-    if (json_object_object_add(body, "email", json_object_new_string(lowered)) != 0) {
+    if (jobj_add(body, "email", json_object_new_string(lowered)) != 0) {
         reply_internal(resp, req, "donor create");
         goto out;
     }
@@ -73,11 +74,7 @@ donors_create(void *app, const struct http_request *req, const struct router_par
         reply_repo_failure(resp, req, st, &err, "donor create");
         goto out;
     }
-    if (reply_location(resp, "/api/donors/", lowered) != 0) {
-        reply_internal(resp, req, "donor create");
-        goto out;
-    }
-    reply_item(resp, req, 201, item);
+    reply_created(resp, req, "/api/donors/", lowered, item, "donor create");
     item = NULL;
 out:
     json_object_put(item);
@@ -88,22 +85,11 @@ void
 donors_get(void *app, const struct http_request *req, const struct router_params *params,
            struct http_response *resp)
 {
-    struct repo *repo = app;
-    json_object *item = NULL;
-    struct ddb_error err;
     char buf[VALIDATE_EMAIL_MAX + 1];
     const char *email = donors_path_email(req, params, buf, sizeof(buf), resp);
-    repo_status st;
 
-    if (email == NULL)
-        return;
-    ddb_error_clear(&err);
-    st = donor_repo_get(repo, email, &item, &err);
-    if (st != REPO_OK) {
-        reply_repo_failure(resp, req, st, &err, "donor get");
-        return;
-    }
-    reply_item(resp, req, 200, item);
+    if (email != NULL)
+        reply_get_item(app, donor_repo_get, email, req, resp, "donor get");
 }
 
 void
@@ -161,21 +147,6 @@ out:
     free(stored);
 }
 
-/* An If-Match with no tag that can match: 412 when the donor exists, 404 when not. */
-static void
-donors_unmatchable(struct repo *repo, const struct http_request *req, const char *email,
-                   struct http_response *resp)
-{
-    json_object *item = NULL;
-    struct ddb_error err;
-    repo_status st;
-
-    ddb_error_clear(&err);
-    st = donor_repo_get(repo, email, &item, &err);
-    json_object_put(item);
-    reply_repo_failure(resp, req, st == REPO_OK ? REPO_PRECONDITION : st, &err, "donor match");
-}
-
 void
 donors_update(void *app, const struct http_request *req, const struct router_params *params,
               struct http_response *resp)
@@ -200,10 +171,9 @@ donors_update(void *app, const struct http_request *req, const struct router_par
         validate_reply_one(resp, req, "body", "give at least one of first_name, city, type");
         goto out;
     }
-    if (present && !match.any && match.n == 0) {
-        donors_unmatchable(repo, req, email, resp);
+    if (reply_if_unmatchable(repo, donor_repo_get, email, &match, present, req, resp,
+                             "donor match"))
         goto out;
-    }
     ddb_error_clear(&err);
     st = donor_repo_update(repo, email, body, present ? &match : NULL, &item, &err);
     if (st != REPO_OK) {
@@ -231,10 +201,9 @@ donors_delete(void *app, const struct http_request *req, const struct router_par
         return;
     if (validate_if_match(req, &match, &present, resp) != VALIDATE_OK)
         return;
-    if (present && !match.any && match.n == 0) {
-        donors_unmatchable(repo, req, email, resp);
+    if (reply_if_unmatchable(repo, donor_repo_get, email, &match, present, req, resp,
+                             "donor match"))
         return;
-    }
     ddb_error_clear(&err);
     st = donor_repo_delete(repo, email, present ? &match : NULL, &err);
     if (st != REPO_OK) {

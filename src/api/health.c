@@ -6,6 +6,8 @@
 
 #include "api/reply.h"
 #include "repo/donor_repo.h"
+#include "util/clock.h"
+#include "util/jobj.h"
 
 void
 health_cache_init(struct health_cache *cache, struct repo *repo)
@@ -22,22 +24,12 @@ health_live(void *app, const struct http_request *req, const struct router_param
 
     (void)app;
     (void)params;
-    if (body == NULL || json_object_object_add(body, "status", json_object_new_string("ok")) != 0) {
+    if (body == NULL || jobj_add(body, "status", json_object_new_string("ok")) != 0) {
         json_object_put(body);
         reply_internal(resp, req, "health");
         return;
     }
     reply_json(resp, req, 200, body);
-}
-
-static long long
-health_now_ms(void)
-{
-    struct timespec ts;
-
-    if (clock_gettime(CLOCK_MONOTONIC, &ts) != 0)
-        return 0;
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 static int
@@ -104,7 +96,7 @@ health_ready(void *app, const struct http_request *req, const struct router_para
              struct http_response *resp)
 {
     struct health_cache *cache = app;
-    long long now = health_now_ms();
+    long long now = clock_now_ms();
     json_object *body = NULL;
 
     (void)params;
@@ -115,7 +107,7 @@ health_ready(void *app, const struct http_request *req, const struct router_para
                        (cache->idempotency_table == NULL ||
                         health_check_table(cache, req, cache->idempotency_table, NULL));
         cache->checked = 1;
-        cache->at_ms = health_now_ms();
+        cache->at_ms = clock_now_ms();
     }
     if (!cache->ready) {
         http_request_log(req, "ready: 503: %s", cache->detail);
@@ -126,8 +118,7 @@ health_ready(void *app, const struct http_request *req, const struct router_para
         return;
     }
     body = json_object_new_object();
-    if (body == NULL ||
-        json_object_object_add(body, "status", json_object_new_string("ready")) != 0) {
+    if (body == NULL || jobj_add(body, "status", json_object_new_string("ready")) != 0) {
         json_object_put(body);
         reply_internal(resp, req, "ready");
         return;

@@ -13,7 +13,7 @@
 #include <json-c/json.h>
 
 #include "api/reply.h"
-#include "ddb/sigv4.h"
+#include "util/hex.h"
 
 int
 idempotency_key_parse(const char *value, char key[IDEMPOTENCY_KEY_MAX + 1], const char **why)
@@ -95,7 +95,8 @@ idempotency_applies(const struct http_request *req)
 
 /* Hex SHA-256 of "<a>\n<b>\n<c>" (c may hold any bytes). */
 static int
-idempotency_digest(const char *a, const char *b, const char *c, size_t c_len, char hex[65])
+idempotency_digest(const char *a, const char *b, const char *c, size_t c_len,
+                   char hex[HEX_SHA256_LEN + 1])
 {
     size_t a_len = strlen(a), b_len = strlen(b);
     char *buf = malloc(a_len + b_len + c_len + 2);
@@ -109,7 +110,7 @@ idempotency_digest(const char *a, const char *b, const char *c, size_t c_len, ch
     buf[a_len + 1 + b_len] = '\n';
     if (c_len > 0)
         memcpy(buf + a_len + b_len + 2, c, c_len);
-    rc = sigv4_sha256_hex(buf, a_len + b_len + 2 + c_len, hex);
+    rc = hex_sha256(buf, a_len + b_len + 2 + c_len, hex);
     free(buf);
     return rc;
 }

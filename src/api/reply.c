@@ -139,7 +139,7 @@ fail:
     reply_internal(resp, req, "list page");
 }
 
-int
+static int
 reply_location(struct http_response *resp, const char *prefix, const char *key)
 {
     static const char hex[] = "0123456789ABCDEF";
@@ -164,4 +164,52 @@ reply_location(struct http_response *resp, const char *prefix, const char *key)
     }
     buf[o] = '\0';
     return http_response_header(resp, "Location", buf);
+}
+
+void
+reply_created(struct http_response *resp, const struct http_request *req, const char *prefix,
+              const char *key, json_object *item, const char *what)
+{
+    if (reply_location(resp, prefix, key) != 0) {
+        json_object_put(item);
+        reply_internal(resp, req, what);
+        return;
+    }
+    reply_item(resp, req, 201, item);
+}
+
+void
+reply_get_item(struct repo *repo, reply_get_fn get, const char *key, const struct http_request *req,
+               struct http_response *resp, const char *what)
+{
+    json_object *item = NULL;
+    struct ddb_error err;
+    repo_status st;
+
+    ddb_error_clear(&err);
+    st = get(repo, key, &item, &err);
+    if (st != REPO_OK) {
+        json_object_put(item);
+        reply_repo_failure(resp, req, st, &err, what);
+        return;
+    }
+    reply_item(resp, req, 200, item);
+}
+
+int
+reply_if_unmatchable(struct repo *repo, reply_get_fn get, const char *key,
+                     const struct repo_match *match, int present, const struct http_request *req,
+                     struct http_response *resp, const char *what)
+{
+    json_object *item = NULL;
+    struct ddb_error err;
+    repo_status st;
+
+    if (!present || match->any || match->n > 0)
+        return 0;
+    ddb_error_clear(&err);
+    st = get(repo, key, &item, &err);
+    json_object_put(item);
+    reply_repo_failure(resp, req, st == REPO_OK ? REPO_PRECONDITION : st, &err, what);
+    return 1;
 }

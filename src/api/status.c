@@ -13,6 +13,7 @@
 #include "api/reply.h"
 #include "ddb/ddb_error.h"
 #include "server/scoreboard.h"
+#include "util/jobj.h"
 
 #define STATUS_OPENMETRICS_TYPE "application/openmetrics-text; version=1.0.0; charset=utf-8"
 
@@ -95,19 +96,6 @@ status_read(const struct scoreboard *sb, struct status_snapshot *snap)
     return 0;
 }
 
-/* Adds name: value to obj; returns 0 or -1 (value is consumed either way). */
-static int
-status_add(json_object *obj, const char *name, json_object *value)
-{
-    if (value == NULL)
-        return -1;
-    if (json_object_object_add(obj, name, value) != 0) {
-        json_object_put(value);
-        return -1;
-    }
-    return 0;
-}
-
 static int
 status_append(json_object *arr, json_object *value)
 {
@@ -133,14 +121,14 @@ status_worker_json(const struct scoreboard_worker *w, uint64_t now_ms)
     json_object *o = json_object_new_object();
     int bad = o == NULL;
 
-    bad = bad || status_add(o, "pid", json_object_new_int64((int64_t)w->pid));
-    bad = bad || status_add(o, "generation", status_u64(w->generation));
-    bad = bad || status_add(o, "state", json_object_new_string(status_state_name(w->state)));
-    bad = bad || status_add(o, "requests", status_u64(w->requests));
-    bad = bad || status_add(o, "route", json_object_new_string(w->route));
+    bad = bad || jobj_add(o, "pid", json_object_new_int64((int64_t)w->pid));
+    bad = bad || jobj_add(o, "generation", status_u64(w->generation));
+    bad = bad || jobj_add(o, "state", json_object_new_string(status_state_name(w->state)));
+    bad = bad || jobj_add(o, "requests", status_u64(w->requests));
+    bad = bad || jobj_add(o, "route", json_object_new_string(w->route));
     if (!bad && status_running(w->state))
-        bad = status_add(o, "request_duration_s",
-                         json_object_new_double(status_seconds_since(now_ms, w->request_ms)));
+        bad = jobj_add(o, "request_duration_s",
+                       json_object_new_double(status_seconds_since(now_ms, w->request_ms)));
     if (bad) {
         json_object_put(o);
         return NULL;
@@ -158,28 +146,28 @@ status_ddb_json(const struct ddb_stats *d)
     int bad = o == NULL || errors == NULL || latency == NULL;
 
     for (int e = DDB_OK + 1; !bad && e <= DDB_ERR_CLIENT; e++)
-        bad = status_add(errors, ddb_error_name((ddb_status)e), status_u64(d->errors[e]));
+        bad = jobj_add(errors, ddb_error_name((ddb_status)e), status_u64(d->errors[e]));
     for (size_t b = 0; !bad && b < DDB_LATENCY_BUCKETS; b++) {
         json_object *bucket = json_object_new_object();
         cumulative += d->latency[b];
-        bad = bucket == NULL || status_add(bucket, "le", json_object_new_string(status_le_ms[b])) ||
-              status_add(bucket, "count", status_u64(cumulative));
+        bad = bucket == NULL || jobj_add(bucket, "le", json_object_new_string(status_le_ms[b])) ||
+              jobj_add(bucket, "count", status_u64(cumulative));
         if (bad)
             json_object_put(bucket);
         else
             bad = status_append(latency, bucket);
     }
-    bad = bad || status_add(o, "calls", status_u64(d->calls));
-    bad = bad || status_add(o, "attempts", status_u64(d->attempts));
-    bad = bad || status_add(o, "retries", status_u64(d->retries));
-    bad = bad || status_add(o, "throttles", status_u64(d->throttles));
-    bad = bad || status_add(o, "total_ms", json_object_new_double(d->total_ms));
+    bad = bad || jobj_add(o, "calls", status_u64(d->calls));
+    bad = bad || jobj_add(o, "attempts", status_u64(d->attempts));
+    bad = bad || jobj_add(o, "retries", status_u64(d->retries));
+    bad = bad || jobj_add(o, "throttles", status_u64(d->throttles));
+    bad = bad || jobj_add(o, "total_ms", json_object_new_double(d->total_ms));
     if (!bad) {
-        bad = status_add(o, "errors", errors);
+        bad = jobj_add(o, "errors", errors);
         errors = NULL;
     }
     if (!bad) {
-        bad = status_add(o, "latency", latency);
+        bad = jobj_add(o, "latency", latency);
         latency = NULL;
     }
     json_object_put(errors);
@@ -204,34 +192,34 @@ status_json(const struct status_snapshot *s)
     if (gmtime_r(&p->start_time, &tm) == NULL ||
         strftime(start, sizeof(start), "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
         snprintf(start, sizeof(start), "1970-01-01T00:00:00Z");
-    bad = bad || status_add(o, "start_time", json_object_new_string(start));
+    bad = bad || jobj_add(o, "start_time", json_object_new_string(start));
+    bad =
+        bad || jobj_add(o, "start_since",
+                        status_u64(s->now_ms > p->start_ms ? (s->now_ms - p->start_ms) / 1000 : 0));
+    bad = bad || jobj_add(o, "accepted_conn", status_u64(p->accepted));
+    bad = bad || jobj_add(o, "idle_processes", status_u64(p->idle));
+    bad = bad || jobj_add(o, "active_processes", status_u64(p->active));
+    bad = bad || jobj_add(o, "total_processes", status_u64(p->total));
+    bad = bad || jobj_add(o, "max_active_processes", status_u64(p->max_active));
+    bad = bad || jobj_add(o, "max_children_reached", status_u64(p->max_children_reached));
+    bad = bad || jobj_add(o, "slow_requests", status_u64(p->slow_requests));
+    bad = bad || jobj_add(o, "accept_attempts", status_u64(p->accept_attempts));
+    bad = bad || jobj_add(o, "accept_empty", status_u64(p->accept_empty));
+    bad = bad || jobj_add(o, "workers_target", status_u64(p->workers_target));
     bad = bad ||
-          status_add(o, "start_since",
-                     status_u64(s->now_ms > p->start_ms ? (s->now_ms - p->start_ms) / 1000 : 0));
-    bad = bad || status_add(o, "accepted_conn", status_u64(p->accepted));
-    bad = bad || status_add(o, "idle_processes", status_u64(p->idle));
-    bad = bad || status_add(o, "active_processes", status_u64(p->active));
-    bad = bad || status_add(o, "total_processes", status_u64(p->total));
-    bad = bad || status_add(o, "max_active_processes", status_u64(p->max_active));
-    bad = bad || status_add(o, "max_children_reached", status_u64(p->max_children_reached));
-    bad = bad || status_add(o, "slow_requests", status_u64(p->slow_requests));
-    bad = bad || status_add(o, "accept_attempts", status_u64(p->accept_attempts));
-    bad = bad || status_add(o, "accept_empty", status_u64(p->accept_empty));
-    bad = bad || status_add(o, "workers_target", status_u64(p->workers_target));
-    bad = bad || status_add(o, "ddb_breaker",
-                            json_object_new_string(status_breaker_name(s->breaker.state)));
-    bad = bad || status_add(o, "ddb_breaker_since",
-                            status_u64(s->now_ms > s->breaker.since_ms
-                                           ? (s->now_ms - s->breaker.since_ms) / 1000
-                                           : 0));
-    bad = bad || status_add(o, "ddb_breaker_trips", status_u64(s->breaker.trips));
+          jobj_add(o, "ddb_breaker", json_object_new_string(status_breaker_name(s->breaker.state)));
+    bad = bad || jobj_add(o, "ddb_breaker_since",
+                          status_u64(s->now_ms > s->breaker.since_ms
+                                         ? (s->now_ms - s->breaker.since_ms) / 1000
+                                         : 0));
+    bad = bad || jobj_add(o, "ddb_breaker_trips", status_u64(s->breaker.trips));
     for (size_t i = 0; !bad && i < s->nworkers; i++)
         bad = status_append(workers, status_worker_json(&s->workers[i], s->now_ms));
     if (!bad) {
-        bad = status_add(o, "workers", workers);
+        bad = jobj_add(o, "workers", workers);
         workers = NULL;
     }
-    bad = bad || status_add(o, "ddb", status_ddb_json(&s->ddb));
+    bad = bad || jobj_add(o, "ddb", status_ddb_json(&s->ddb));
     json_object_put(workers);
     if (bad) {
         json_object_put(o);

@@ -10,6 +10,7 @@
 
 #include "api/reply.h"
 #include "ddb/marshal.h"
+#include "util/utf8.h"
 
 static int
 validate_fail(char *msg, size_t msglen, const char *text)
@@ -50,7 +51,7 @@ validate_text_normalize(const char *s, size_t len, size_t max_chars, char **out,
     *outlen = 0;
     if (len == 0)
         return validate_fail(msg, msglen, "must not be empty");
-    if (!http_utf8_valid(s, len))
+    if (!utf8_valid(s, len))
         return validate_fail(msg, msglen, "must be valid UTF-8");
     for (it = p; it < p + len;) {
         it += u8_mbtouc_unsafe(&uc, it, (size_t)(p + len - it));
@@ -381,7 +382,7 @@ validate_body(const struct http_request *req, const struct validate_field *field
     }
     /* Checked here as well as by the parser: invalid UTF-8 anywhere in the body is a 400, and
      * never reaches a field's own check (which would make it a 422). */
-    if (!http_utf8_valid(req->body, req->body_len)) {
+    if (!utf8_valid(req->body, req->body_len)) {
         if (http_response_problem(resp, 400, req->request_id, NULL,
                                   "the body is not valid UTF-8") != 0)
             reply_internal(resp, req, "validation");

@@ -11,6 +11,7 @@
 
 #include "ddb.h"
 #include "marshal.h"
+#include "util/clock.h"
 
 #define BATCH_WRITE_MAX 25 /* requests in one BatchWriteItem */
 #define BATCH_GET_MAX 100  /* keys in one BatchGetItem */
@@ -31,32 +32,14 @@ struct batch_op {
     json_object *results; /* gets: the items found */
 };
 
-static long
-batch_now_ms(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* A stall's deadline from now, cut to the request's (the same clock). */
 static long
 batch_deadline(const struct ddb_client *c, const struct retry_policy *policy)
 {
-    long deadline = batch_now_ms() + policy->total_ms;
+    long deadline = clock_now_ms() + policy->total_ms;
     uint64_t request = ddb_client_deadline(c);
 
     return request != 0 && (long)request < deadline ? (long)request : deadline;
-}
-
-static void
-batch_sleep_ms(long ms)
-{
-    struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000L};
-
-    while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
-        ;
 }
 
 /* Appends a new reference to v. */
@@ -328,13 +311,13 @@ batch_run(struct ddb_client *c, const struct batch_op *op, json_object *input,
             stalled++;
         }
         long wait = retry_backoff_ms(&policy, stalled, &rnd);
-        if (batch_now_ms() + wait >= deadline) {
+        if (clock_now_ms() + wait >= deadline) {
             st = ddb_error_set(err, DDB_ERR_THROTTLED,
                                "%s: %zu of %zu requests still unprocessed after %d rounds",
                                op->operation, left, total, rounds);
             goto done;
         }
-        batch_sleep_ms(wait);
+        clock_sleep_ms(wait);
     }
 done:
     json_object_put(leftovers);

@@ -35,6 +35,7 @@
 #include "ddb/endpoint.h"
 #include "ddb/sigv4.h"
 #include "ddb/transport.h"
+#include "util/clock.h"
 
 #define DDB_DEFAULT_ATTEMPT_MS 10000L
 #define DDB_TARGET_PREFIX "DynamoDB_20120810."
@@ -109,29 +110,6 @@ struct call {
     struct ddb_error *err;
     struct signed_req sreq;
 };
-
-static long
-now_ms(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/* Sleeps ms, through signals: a retry wait is short and bounded by the deadline. */
-static void
-sleep_ms(long ms)
-{
-    struct timespec ts, rem;
-
-    if (ms <= 0)
-        return;
-    ts.tv_sec = ms / 1000;
-    ts.tv_nsec = (ms % 1000) * 1000000L;
-    while (nanosleep(&ts, &rem) != 0 && errno == EINTR)
-        ts = rem;
-}
 
 /* Forgets an attempt's lines: none is owned, and the token's line belongs to the client. */
 static void
@@ -413,7 +391,7 @@ call_should_retry(struct ddb_client *c, struct call *call, long deadline)
         call->attempts >= c->retry.max_attempts)
         return 0;
     call->wait_ms = retry_backoff_ms(&c->retry, call->attempts, &c->rnd);
-    left = deadline - now_ms();
+    left = deadline - clock_now_ms();
     return left - call->wait_ms >= DDB_MIN_ATTEMPT_MS;
 }
 
@@ -432,7 +410,7 @@ call_deadline(const struct ddb_client *c, long start)
 static int
 call_out_of_time(long deadline, struct ddb_error *err)
 {
-    long left = deadline - now_ms();
+    long left = deadline - clock_now_ms();
 
     if (left >= DDB_MIN_ATTEMPT_MS)
         return 0;
@@ -445,7 +423,7 @@ call_out_of_time(long deadline, struct ddb_error *err)
 static long
 attempt_timeout(const struct ddb_client *c, const struct call *call, long deadline)
 {
-    long left = deadline - now_ms();
+    long left = deadline - clock_now_ms();
     long limit = c->attempt_timeout_ms;
 
     if (call->page)
@@ -537,7 +515,7 @@ ddb_call(struct ddb_client *c, const char *operation, json_object *request, json
     struct transport_response resp;
     struct ddb_error local;
     struct call call;
-    long start = now_ms(), deadline;
+    long start = clock_now_ms(), deadline;
     ddb_status st;
 
     if (err == NULL)
@@ -572,7 +550,7 @@ ddb_call(struct ddb_client *c, const char *operation, json_object *request, json
         if (st == DDB_OK || !call_should_retry(c, &call, deadline))
             break;
         c->stats.retries++;
-        sleep_ms(call.wait_ms);
+        clock_sleep_ms(call.wait_ms);
     }
     if (st == DDB_OK) {
         *response = call.response;
@@ -584,7 +562,7 @@ out:
     err->attempts = call.attempts;
     call_cleanup(&call);
     if (c != NULL)
-        stats_record(c, st, now_ms() - start);
+        stats_record(c, st, clock_now_ms() - start);
     return st;
 }
 
@@ -633,7 +611,7 @@ ddb_call_parallel(struct ddb_client *c, const char *operation, json_object *cons
     struct transport_response *resps = NULL;
     ddb_status *results = NULL, st = DDB_OK;
     struct ddb_error *terrs = NULL;
-    long start = now_ms(), deadline;
+    long start = clock_now_ms(), deadline;
     size_t i;
 
     for (i = 0; i < n; i++) {
@@ -691,12 +669,12 @@ ddb_call_parallel(struct ddb_client *c, const char *operation, json_object *cons
                 calls[i].done = 1;
             }
         }
-        if (!again || deadline - now_ms() - wait < DDB_MIN_ATTEMPT_MS)
+        if (!again || deadline - clock_now_ms() - wait < DDB_MIN_ATTEMPT_MS)
             break;
         for (i = 0; i < n; i++)
             if (!calls[i].done)
                 c->stats.retries++;
-        sleep_ms(wait);
+        clock_sleep_ms(wait);
     }
 
     for (i = 0; i < n; i++) {
@@ -708,7 +686,7 @@ ddb_call_parallel(struct ddb_client *c, const char *operation, json_object *cons
             st = ci;
         errs[i].attempts = calls[i].attempts;
         responses[i] = calls[i].response;
-        stats_record(c, ci, now_ms() - start);
+        stats_record(c, ci, clock_now_ms() - start);
     }
 out:
     if (calls != NULL)

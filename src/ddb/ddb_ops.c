@@ -6,6 +6,8 @@
 
 #include "ddb.h"
 #include "marshal.h"
+#include "util/clock.h"
+#include "util/jobj.h"
 
 /* TableName takes a name (3..255) or, since 2024, a table ARN (up to 1024). */
 #define OPS_TABLE_MAX 1024
@@ -21,13 +23,9 @@
 static ddb_status
 ops_add(json_object *obj, const char *key, json_object *val, struct ddb_error *err)
 {
-    if (val == NULL)
-        return ddb_error_set(err, DDB_ERR_NOMEM, "out of memory building %s", key);
     /* Every key here is a literal ("TableName", "Key", ...): json-c need not copy it. */
-    if (json_object_object_add_ex(obj, key, val, JSON_C_OBJECT_ADD_CONSTANT_KEY) != 0) {
-        json_object_put(val);
+    if (jobj_add_literal(obj, key, val) != 0)
         return ddb_error_set(err, DDB_ERR_NOMEM, "out of memory building %s", key);
-    }
     return DDB_OK;
 }
 
@@ -276,25 +274,6 @@ ops_call_quiet(struct ddb_client *c, const char *op, json_object *req, struct dd
     return st;
 }
 
-static long
-ops_now_ms(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static void
-ops_sleep_ms(long ms)
-{
-    struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000L};
-
-    /* A signal must not cut the wait short and turn it into a busy poll. */
-    while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
-        ;
-}
-
 ddb_status
 ddb_create_table(struct ddb_client *c, json_object *input, struct ddb_error *err)
 {
@@ -400,7 +379,7 @@ ddb_wait_table_active(struct ddb_client *c, const char *table, long timeout_ms,
     if (timeout_ms <= 0)
         return ddb_error_set(err, DDB_ERR_INVALID, "timeout must be positive");
 
-    long deadline = ops_now_ms() + timeout_ms;
+    long deadline = clock_now_ms() + timeout_ms;
     for (;;) {
         json_object *desc = NULL;
 
@@ -420,14 +399,14 @@ ddb_wait_table_active(struct ddb_client *c, const char *table, long timeout_ms,
             return st;
         }
 
-        long left = deadline - ops_now_ms();
+        long left = deadline - clock_now_ms();
         if (left <= 0) {
             if (st == DDB_ERR_NOT_FOUND)
                 return st;
             return ddb_error_set(err, DDB_ERR_TIMEOUT, "table %s not ACTIVE after %ld ms", table,
                                  timeout_ms);
         }
-        ops_sleep_ms(interval < left ? interval : left);
+        clock_sleep_ms(interval < left ? interval : left);
         interval = interval * 3 / 2;
         if (interval > OPS_POLL_MAX_MS)
             interval = OPS_POLL_MAX_MS;

@@ -10,6 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/base64.h"
+#include "util/utf8.h"
+
 /* DynamoDB nests documents at most 32 levels deep: an item's attribute is level 1, and AWS
  * accepts a scalar inside 31 maps or lists (level 32) but not inside 32. */
 #define MARSHAL_MAX_DEPTH 32
@@ -155,88 +158,21 @@ new_string(const char *s, size_t len)
     return json_object_new_string_len(s, (int)len);
 }
 
-/* Strict UTF-8: no overlong forms, no surrogates, nothing above U+10FFFF. */
-static int
-utf8_valid(const unsigned char *s, size_t len)
+/* Checks that text is padded standard base64 in its one canonical form (equal bytes, equal
+ * text) and sets *bytes to its decoded size. */
+static ddb_status
+binary_size(const char *text, size_t len, size_t *bytes, const struct attr_path *p,
+            struct ddb_error *err)
 {
-    size_t i = 0;
+    unsigned char *raw = NULL;
+    int rc = base64_decode(text, len, &raw, bytes);
 
-    while (i < len) {
-        unsigned char c = s[i];
-        size_t need, k;
-        uint32_t cp, min;
-
-        if (c < 0x80) {
-            i++;
-            continue;
-        }
-        if (c >= 0xC2 && c <= 0xDF) {
-            need = 1;
-            cp = c & 0x1F;
-            min = 0x80;
-        } else if ((c & 0xF0) == 0xE0) {
-            need = 2;
-            cp = c & 0x0F;
-            min = 0x800;
-        } else if (c >= 0xF0 && c <= 0xF4) {
-            need = 3;
-            cp = c & 0x07;
-            min = 0x10000;
-        } else {
-            return 0;
-        }
-        if (len - i - 1 < need)
-            return 0;
-        for (k = 1; k <= need; k++) {
-            if ((s[i + k] & 0xC0) != 0x80)
-                return 0;
-            cp = (cp << 6) | (s[i + k] & 0x3F);
-        }
-        if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
-            return 0;
-        i += need + 1;
-    }
-    return 1;
-}
-
-static int
-b64_value(char c)
-{
-    if (c >= 'A' && c <= 'Z')
-        return c - 'A';
-    if (c >= 'a' && c <= 'z')
-        return c - 'a' + 26;
-    if (is_digit(c))
-        return c - '0' + 52;
-    if (c == '+')
-        return 62;
-    if (c == '/')
-        return 63;
-    return -1;
-}
-
-/* Whether s is padded standard base64 (RFC 4648 section 4) in its one canonical form; sets
- * the decoded length. Canonical (unused bits zero) so that equal bytes mean equal text. */
-static int
-b64_decoded_len(const char *s, size_t len, size_t *out)
-{
-    size_t pad = 0, i;
-
-    if (len % 4 != 0)
-        return 0;
-    if (len > 0 && s[len - 1] == '=')
-        pad++;
-    if (len > 1 && s[len - 2] == '=')
-        pad++;
-    for (i = 0; i < len - pad; i++)
-        if (b64_value(s[i]) < 0)
-            return 0;
-    if (pad == 1 && (b64_value(s[len - 2]) & 0x03) != 0)
-        return 0;
-    if (pad == 2 && (b64_value(s[len - 3]) & 0x0F) != 0)
-        return 0;
-    *out = len / 4 * 3 - pad;
-    return 1;
+    free(raw);
+    if (rc == BASE64_NOMEM)
+        return nomem(err, p);
+    if (rc != BASE64_OK)
+        return fail(err, DDB_ERR_INVALID, p, "binary is not canonical padded base64");
+    return DDB_OK;
 }
 
 static char
@@ -527,8 +463,7 @@ set_check(enum set_kind kind, struct set_member *m, size_t n, struct attr_path *
             m[i].key_len = number_key(&num, num_keys + i * NUM_KEY_MAX);
             break;
         case SET_B:
-            if (!b64_decoded_len(m[i].text, m[i].len, &bytes))
-                st = fail(err, DDB_ERR_INVALID, p, "binary is not canonical padded base64");
+            st = binary_size(m[i].text, m[i].len, &bytes, p, err);
             break;
         }
         path_pop(p, mark);
@@ -672,75 +607,63 @@ done:
     return st;
 }
 
-/* Names to attribute values for an item (children at depth 1) or an M's content. */
+/* One member of an item or M (name given) or of an L (name NULL) to its attribute value,
+ * added to container. */
 static ddb_status
-map_to_av(json_object *obj, int depth, struct attr_path *p, json_object **out,
-          struct ddb_error *err)
+member_to_av(json_object *plain, const char *name, size_t index, int depth, struct attr_path *p,
+             json_object *container, struct ddb_error *err)
 {
-    struct json_object_iter it;
-    json_object *map, *av = NULL;
-    ddb_status st = DDB_OK;
-    size_t mark;
+    json_object *av = NULL;
+    size_t mark = name != NULL ? path_push_key(p, name) : path_push_index(p, index);
+    ddb_status st;
 
-    *out = NULL;
-    map = json_object_new_object();
-    if (map == NULL)
-        return nomem(err, p);
-    json_object_object_foreachC(obj, it)
-    {
-        mark = path_push_key(p, it.key);
-        if (!utf8_valid((const unsigned char *)it.key, strlen(it.key)))
-            st = fail(err, DDB_ERR_INVALID, p, "attribute name is not valid UTF-8");
-        else
-            st = to_av(it.val, depth, p, &av, err);
-        path_pop(p, mark);
-        if (st != DDB_OK)
-            goto done;
-        if (json_object_object_add(map, it.key, av) != 0) {
-            json_object_put(av);
-            st = nomem(err, p);
-            goto done;
-        }
+    if (name != NULL && !utf8_valid(name, strlen(name)))
+        st = fail(err, DDB_ERR_INVALID, p, "attribute name is not valid UTF-8");
+    else
+        st = to_av(plain, depth, p, &av, err);
+    if (st == DDB_OK && (name != NULL ? json_object_object_add(container, name, av)
+                                      : json_object_array_add(container, av)) != 0) {
+        json_object_put(av);
+        st = nomem(err, p);
     }
-    *out = map;
-    map = NULL;
-
-done:
-    json_object_put(map);
+    path_pop(p, mark);
     return st;
 }
 
+/* An object's members (an item's, children at depth 1, or an M's content) or an array's
+ * elements (an L's) to attribute values, in a new object or array. */
 static ddb_status
-list_to_av(json_object *arr, int depth, struct attr_path *p, json_object **out,
-           struct ddb_error *err)
+members_to_av(json_object *v, int depth, struct attr_path *p, json_object **out,
+              struct ddb_error *err)
 {
-    json_object *list, *av = NULL;
+    int is_map = json_object_is_type(v, json_type_object);
+    json_object *container = is_map ? json_object_new_object() : json_object_new_array();
     ddb_status st = DDB_OK;
-    size_t n, i, mark;
 
     *out = NULL;
-    list = json_object_new_array();
-    if (list == NULL)
+    if (container == NULL)
         return nomem(err, p);
-    n = json_object_array_length(arr);
-    for (i = 0; i < n; i++) {
-        mark = path_push_index(p, i);
-        st = to_av(json_object_array_get_idx(arr, i), depth, p, &av, err);
-        path_pop(p, mark);
-        if (st != DDB_OK)
-            goto done;
-        if (json_object_array_add(list, av) != 0) {
-            json_object_put(av);
-            st = nomem(err, p);
-            goto done;
-        }
-    }
-    *out = list;
-    list = NULL;
+    if (is_map) {
+        struct json_object_iter it;
 
-done:
-    json_object_put(list);
-    return st;
+        json_object_object_foreachC(v, it)
+        {
+            st = member_to_av(it.val, it.key, 0, depth, p, container, err);
+            if (st != DDB_OK)
+                break;
+        }
+    } else {
+        size_t n = json_object_array_length(v);
+
+        for (size_t i = 0; i < n && st == DDB_OK; i++)
+            st = member_to_av(json_object_array_get_idx(v, i), NULL, i, depth, p, container, err);
+    }
+    if (st != DDB_OK) {
+        json_object_put(container);
+        return st;
+    }
+    *out = container;
+    return DDB_OK;
 }
 
 static ddb_status
@@ -780,7 +703,7 @@ to_av(json_object *plain, int depth, struct attr_path *p, json_object **out, str
         val = new_string(text, len);
         break;
     case json_type_array:
-        st = list_to_av(plain, depth + 1, p, &val, err);
+        st = members_to_av(plain, depth + 1, p, &val, err);
         if (st != DDB_OK)
             return st;
         type = "L";
@@ -794,13 +717,13 @@ to_av(json_object *plain, int depth, struct attr_path *p, json_object **out, str
                 return fail(err, DDB_ERR_INVALID, p, "\"$binary\" must be a base64 string");
             text = json_object_get_string(tv);
             len = (size_t)json_object_get_string_len(tv);
-            if (!b64_decoded_len(text, len, &bytes))
-                return fail(err, DDB_ERR_INVALID, p, "binary is not canonical padded base64");
+            if ((st = binary_size(text, len, &bytes, p, err)) != DDB_OK)
+                return st;
             type = "B";
             val = new_string(text, len);
             break;
         }
-        st = map_to_av(plain, depth + 1, p, &val, err);
+        st = members_to_av(plain, depth + 1, p, &val, err);
         if (st != DDB_OK)
             return st;
         type = "M";
@@ -879,100 +802,84 @@ done:
     return st;
 }
 
-/* An item's or M's content: names to plain values, and its size. For an M (nested), each
- * element costs 1 byte more and a name that would read as a $binary or $set tag has no
- * plain form. */
+/* One member of an item, an M (name given) or an L (name NULL): checked, its size (with its
+ * name's, and 1 byte more when nested) added to *sz, and added to container when there is one. */
 static ddb_status
-map_from_av(json_object *obj, int depth, int nested, struct attr_path *p, json_object **plain,
-            size_t *size, struct ddb_error *err)
+member_from_av(json_object *av, const char *name, size_t index, int depth, int nested,
+               struct attr_path *p, json_object *container, size_t *sz, struct ddb_error *err)
 {
-    struct json_object_iter it;
-    json_object *map = NULL, *child;
-    json_object *tv = NULL;
-    ddb_status st = DDB_OK;
-    size_t mark, sz = 0, child_size, name_len;
+    json_object *child = NULL;
+    size_t name_len = name != NULL ? strlen(name) : 0, child_size = 0;
+    size_t mark = name != NULL ? path_push_key(p, name) : path_push_index(p, index);
+    ddb_status st;
+    int added;
 
-    if (plain != NULL) {
-        *plain = NULL;
-        if (nested && plain_tag(obj, &tv) != NULL)
-            return fail(err, DDB_ERR_INVALID, p,
-                        "a map whose only key is \"$binary\" or \"$set\" has no plain form");
-        map = json_object_new_object();
-        if (map == NULL)
-            return nomem(err, p);
-    }
-    json_object_object_foreachC(obj, it)
-    {
-        child = NULL;
-        child_size = 0;
-        name_len = strlen(it.key);
-        mark = path_push_key(p, it.key);
-        if (!utf8_valid((const unsigned char *)it.key, name_len))
-            st = fail(err, DDB_ERR_INVALID, p, "attribute name is not valid UTF-8");
-        else
-            st = from_av(it.val, depth, p, plain != NULL ? &child : NULL, &child_size, err);
-        path_pop(p, mark);
-        if (st != DDB_OK)
-            goto done;
-        if (map != NULL && json_object_object_add(map, it.key, child) != 0) {
+    if (name != NULL && !utf8_valid(name, name_len))
+        st = fail(err, DDB_ERR_INVALID, p, "attribute name is not valid UTF-8");
+    else
+        st = from_av(av, depth, p, container != NULL ? &child : NULL, &child_size, err);
+    if (st == DDB_OK && container != NULL) {
+        added = name != NULL ? json_object_object_add(container, name, child)
+                             : json_object_array_add(container, child);
+        if (added != 0) {
             json_object_put(child);
             st = nomem(err, p);
-            goto done;
         }
-        sz = size_add(sz, size_add(name_len, size_add(child_size, nested ? 1 : 0)));
     }
-    if (size != NULL)
-        *size = sz;
-    if (plain != NULL) {
-        *plain = map;
-        map = NULL;
-    }
-
-done:
-    json_object_put(map);
+    path_pop(p, mark);
+    if (st == DDB_OK)
+        *sz = size_add(*sz, size_add(name_len, size_add(child_size, nested ? 1 : 0)));
     return st;
 }
 
+/* An item's or M's content (names to plain values), or an L's, and its size. In an M or L
+ * (nested) each element costs 1 byte more, and an M whose name would read as a $binary or
+ * $set tag has no plain form. */
 static ddb_status
-list_from_av(json_object *arr, int depth, struct attr_path *p, json_object **plain, size_t *size,
-             struct ddb_error *err)
+members_from_av(json_object *v, int depth, int nested, struct attr_path *p, json_object **plain,
+                size_t *size, struct ddb_error *err)
 {
-    json_object *list = NULL, *child;
+    int is_map = json_object_is_type(v, json_type_object);
+    json_object *out = NULL, *tv = NULL;
     ddb_status st = DDB_OK;
-    size_t n, i, mark, sz = 0, child_size;
+    size_t sz = 0;
 
     if (plain != NULL) {
         *plain = NULL;
-        list = json_object_new_array();
-        if (list == NULL)
+        if (is_map && nested && plain_tag(v, &tv) != NULL)
+            return fail(err, DDB_ERR_INVALID, p,
+                        "a map whose only key is \"$binary\" or \"$set\" has no plain form");
+        out = is_map ? json_object_new_object() : json_object_new_array();
+        if (out == NULL)
             return nomem(err, p);
     }
-    n = json_object_array_length(arr);
-    for (i = 0; i < n; i++) {
-        child = NULL;
-        child_size = 0;
-        mark = path_push_index(p, i);
-        st = from_av(json_object_array_get_idx(arr, i), depth, p, plain != NULL ? &child : NULL,
-                     &child_size, err);
-        path_pop(p, mark);
+    if (is_map) {
+        struct json_object_iter it;
+
+        json_object_object_foreachC(v, it)
+        {
+            st = member_from_av(it.val, it.key, 0, depth, nested, p, out, &sz, err);
+            if (st != DDB_OK)
+                goto done;
+        }
+    } else {
+        size_t n = json_object_array_length(v);
+
+        for (size_t i = 0; i < n && st == DDB_OK; i++)
+            st = member_from_av(json_object_array_get_idx(v, i), NULL, i, depth, nested, p, out,
+                                &sz, err);
         if (st != DDB_OK)
             goto done;
-        if (list != NULL && json_object_array_add(list, child) != 0) {
-            json_object_put(child);
-            st = nomem(err, p);
-            goto done;
-        }
-        sz = size_add(sz, size_add(child_size, 1));
     }
     if (size != NULL)
         *size = sz;
     if (plain != NULL) {
-        *plain = list;
-        list = NULL;
+        *plain = out;
+        out = NULL;
     }
 
 done:
-    json_object_put(list);
+    json_object_put(out);
     return st;
 }
 
@@ -1027,8 +934,8 @@ from_av(json_object *av, int depth, struct attr_path *p, json_object **plain, si
             if (plain != NULL && plain_number_new(text, len, &out) != DDB_OK)
                 return nomem(err, p);
         } else {
-            if (!b64_decoded_len(text, len, &sz))
-                return fail(err, DDB_ERR_INVALID, p, "binary is not canonical padded base64");
+            if ((st = binary_size(text, len, &sz, p, err)) != DDB_OK)
+                return st;
             if (plain != NULL) {
                 st = wrap("$binary", new_string(text, len), &out, p, err);
                 if (st != DDB_OK)
@@ -1048,12 +955,12 @@ from_av(json_object *av, int depth, struct attr_path *p, json_object **plain, si
     } else if (strcmp(type, "L") == 0) {
         if (!json_object_is_type(v, json_type_array))
             return fail(err, DDB_ERR_INVALID, p, "L must be an array");
-        st = list_from_av(v, depth + 1, p, plain != NULL ? &out : NULL, &sz, err);
+        st = members_from_av(v, depth + 1, 1, p, plain != NULL ? &out : NULL, &sz, err);
         sz = size_add(sz, 3);
     } else if (strcmp(type, "M") == 0) {
         if (!json_object_is_type(v, json_type_object))
             return fail(err, DDB_ERR_INVALID, p, "M must be an object");
-        st = map_from_av(v, depth + 1, 1, p, plain != NULL ? &out : NULL, &sz, err);
+        st = members_from_av(v, depth + 1, 1, p, plain != NULL ? &out : NULL, &sz, err);
         sz = size_add(sz, 3);
     } else if (strcmp(type, "SS") == 0) {
         st = set_from_av(SET_S, v, p, plain != NULL ? &out : NULL, &sz, err);
@@ -1448,7 +1355,7 @@ marshal_item_to_av(json_object *plain, json_object **out, struct ddb_error *err)
     *out = NULL;
     if (!json_object_is_type(plain, json_type_object))
         return fail(err, DDB_ERR_INVALID, NULL, "an item must be a JSON object");
-    return map_to_av(plain, 1, &p, out, err);
+    return members_to_av(plain, 1, &p, out, err);
 }
 
 ddb_status
@@ -1471,7 +1378,7 @@ marshal_item_from_av(json_object *item, json_object **out, struct ddb_error *err
     *out = NULL;
     if (!json_object_is_type(item, json_type_object))
         return fail(err, DDB_ERR_INVALID, NULL, "an item must be a JSON object");
-    return map_from_av(item, 1, 0, &p, out, NULL, err);
+    return members_from_av(item, 1, 0, &p, out, NULL, err);
 }
 
 ddb_status
@@ -1551,7 +1458,7 @@ marshal_item_size(json_object *item, size_t *size, struct ddb_error *err)
     *size = 0;
     if (!json_object_is_type(item, json_type_object))
         return fail(err, DDB_ERR_INVALID, NULL, "an item must be a JSON object");
-    return map_from_av(item, 1, 0, &p, NULL, size, err);
+    return members_from_av(item, 1, 0, &p, NULL, size, err);
 }
 
 ddb_status

@@ -15,6 +15,8 @@
 #include <openssl/hmac.h>
 #include <openssl/params.h>
 
+#include "util/hex.h"
+
 #define SIGV4_ALGORITHM "AWS4-HMAC-SHA256"
 #define SIGV4_TERMINATOR "aws4_request"
 #define SHA256_LEN 32
@@ -45,7 +47,6 @@ struct chdr {
     size_t order;
 };
 
-static const char hexdigits[] = "0123456789abcdef";
 static const char hexdigits_upper[] = "0123456789ABCDEF";
 
 static sigv4_status
@@ -197,16 +198,6 @@ static int
 span_equals(struct span sp, const char *s)
 {
     return strlen(s) == sp.n && memcmp(sp.p, s, sp.n) == 0;
-}
-
-static void
-to_hex(const unsigned char *bin, size_t n, char *hex)
-{
-    for (size_t i = 0; i < n; i++) {
-        hex[2 * i] = hexdigits[bin[i] >> 4];
-        hex[2 * i + 1] = hexdigits[bin[i] & 0x0f];
-    }
-    hex[2 * n] = '\0';
 }
 
 static sigv4_status
@@ -373,18 +364,6 @@ add_canonical_uri(struct sbuf *out, const char *path)
     return st;
 }
 
-static int
-hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /* Percent-decodes s[0..n) (RFC 3986: '+' stays '+') and re-encodes it into a new string. */
 static sigv4_status
 recode(const char *s, size_t n, char **res)
@@ -402,8 +381,8 @@ recode(const char *s, size_t n, char **res)
             raw[len++] = s[i];
             continue;
         }
-        int hi = i + 2 < n ? hexval(s[i + 1]) : -1;
-        int lo = hi >= 0 ? hexval(s[i + 2]) : -1;
+        int hi = i + 2 < n ? hex_value((unsigned char)s[i + 1]) : -1;
+        int lo = hi >= 0 ? hex_value((unsigned char)s[i + 2]) : -1;
         if (lo < 0) {
             st = SIGV4_ERR_INVALID;
             goto done;
@@ -645,7 +624,7 @@ build_canonical_request(const struct sigv4_request *req, const char *token, stru
     sigv4_status st;
     char body_hex[65];
 
-    if (sigv4_sha256_hex(req->body, req->body_len, body_hex) != 0)
+    if (hex_sha256(req->body, req->body_len, body_hex) != 0)
         return SIGV4_ERR_CRYPTO;
     st = sbuf_puts(creq, req->method);
     if (st == SIGV4_OK)
@@ -704,7 +683,7 @@ sigv4_sign(const struct sigv4_request *req, const struct sigv4_credentials *cred
     if (st != SIGV4_OK)
         goto done;
 
-    if (sigv4_sha256_hex(creq.data, creq.len, hex) != 0) {
+    if (hex_sha256(creq.data, creq.len, hex) != 0) {
         st = SIGV4_ERR_CRYPTO;
         goto done;
     }
@@ -741,7 +720,7 @@ sigv4_sign(const struct sigv4_request *req, const struct sigv4_credentials *cred
     st = hmac_sha256(key, sizeof(key), sts.data, sts.len, md);
     if (st != SIGV4_OK)
         goto done;
-    to_hex(md, sizeof(md), hex);
+    hex_encode(md, sizeof(md), hex);
 
     st = sbuf_puts(&authz, SIGV4_ALGORITHM " Credential=");
     if (st == SIGV4_OK)
@@ -794,18 +773,6 @@ sigv4_format_date(time_t t, char buf[17])
     /* An empty string on failure: sigv4_sign rejects it rather than sign a wrong date. */
     if (gmtime_r(&t, &tm) == NULL || strftime(buf, 17, "%Y%m%dT%H%M%SZ", &tm) != 16)
         buf[0] = '\0';
-}
-
-int
-sigv4_sha256_hex(const void *data, size_t len, char hex[65])
-{
-    unsigned char md[SHA256_LEN];
-    if (data == NULL && len > 0)
-        return -1;
-    if (sha256(data, len, md) != SIGV4_OK)
-        return -1;
-    to_hex(md, sizeof(md), hex);
-    return 0;
 }
 
 /* --- the signer: one shape of request, nothing computed twice --- */
@@ -957,7 +924,7 @@ signer_canonical_hash(struct sigv4_signer *s, const struct sigv4_canonical *req,
          EVP_DigestFinal_ex(s->md, md, &mdlen) == 1 && mdlen == SHA256_LEN;
     if (!ok)
         return SIGV4_ERR_CRYPTO;
-    to_hex(md, sizeof(md), body_hex);
+    hex_encode(md, sizeof(md), body_hex);
 
     ok = EVP_DigestInit_ex2(s->md, s->sha256, NULL) == 1 &&
          md_add(s->md, req->method, strlen(req->method)) && md_add(s->md, "\n", 1) &&
@@ -972,7 +939,7 @@ signer_canonical_hash(struct sigv4_signer *s, const struct sigv4_canonical *req,
          EVP_DigestFinal_ex(s->md, md, &mdlen) == 1 && mdlen == SHA256_LEN;
     if (!ok)
         return SIGV4_ERR_CRYPTO;
-    to_hex(md, sizeof(md), hex);
+    hex_encode(md, sizeof(md), hex);
     return SIGV4_OK;
 }
 
@@ -1026,7 +993,7 @@ sigv4_signer_sign(struct sigv4_signer *s, const struct sigv4_canonical *req,
         OPENSSL_cleanse(md, sizeof(md));
         return SIGV4_ERR_CRYPTO;
     }
-    to_hex(md, sizeof(md), sig);
+    hex_encode(md, sizeof(md), sig);
     OPENSSL_cleanse(md, sizeof(md));
 
     if (!put(authz, authz_len, &at,

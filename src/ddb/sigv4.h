@@ -105,7 +105,4 @@ void sigv4_result_free(struct sigv4_result *res);
 /* Formats t as an X-Amz-Date value into buf (at least 17 bytes). */
 void sigv4_format_date(time_t t, char buf[17]);
 
-/* Lower-case hex SHA-256 of data into hex (65 bytes). Returns 0, or -1 on failure. */
-int sigv4_sha256_hex(const void *data, size_t len, char hex[65]);
-
 #endif

@@ -14,6 +14,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "util/hex.h"
+#include "util/utf8.h"
+
 /* Longest decoded query name or value: it bounds what one parameter can cost, and holds a
  * bulk delete's filter of 100 ids of 100 characters even with every character a \uXXXX
  * escape (100 x (600 + 3) bytes). nginx's request line (8 KB by default) comes first. */
@@ -27,50 +30,6 @@
 /* Never written: lets uri be "" even when an allocation failed. */
 static char empty_uri[1];
 
-int
-http_utf8_valid(const char *s, size_t len)
-{
-    const unsigned char *p = (const unsigned char *)s;
-    size_t i = 0;
-
-    while (i < len) {
-        unsigned char c = p[i];
-        size_t need;
-        unsigned char lo = 0x80, hi = 0xBF; /* bounds of the second byte (Unicode table 3-7) */
-
-        if (c < 0x80) {
-            i++;
-            continue;
-        }
-        if (c >= 0xC2 && c <= 0xDF) {
-            need = 1;
-        } else if (c >= 0xE0 && c <= 0xEF) {
-            need = 2;
-            if (c == 0xE0)
-                lo = 0xA0; /* overlong below U+0800 */
-            else if (c == 0xED)
-                hi = 0x9F; /* surrogates U+D800..U+DFFF */
-        } else if (c >= 0xF0 && c <= 0xF4) {
-            need = 3;
-            if (c == 0xF0)
-                lo = 0x90; /* overlong below U+10000 */
-            else if (c == 0xF4)
-                hi = 0x8F; /* above U+10FFFF */
-        } else {
-            return 0; /* continuation byte first, C0/C1 overlongs, F5..FF */
-        }
-        if (len - i <= need)
-            return 0;
-        if (p[i + 1] < lo || p[i + 1] > hi)
-            return 0;
-        for (size_t k = 2; k <= need; k++)
-            if (p[i + k] < 0x80 || p[i + k] > 0xBF)
-                return 0;
-        i += need + 1;
-    }
-    return 1;
-}
-
 /* The value of NAME in a "NAME=value" array, or NULL; the first one wins. */
 static const char *
 find_param(char *const *params, const char *name)
@@ -81,18 +40,6 @@ find_param(char *const *params, const char *name)
         if (strncmp(*params, name, nlen) == 0 && (*params)[nlen] == '=')
             return *params + nlen + 1;
     return NULL;
-}
-
-static int
-hex_value(unsigned char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
 }
 
 /* Decodes src[0, len) into a new string: %XX escapes, and '+' as a space when plus_space. A
@@ -129,7 +76,7 @@ percent_decode(const char *src, size_t len, int plus_space, size_t max, char **o
             goto out;
         dst[n++] = (char)c;
     }
-    if (n > max || !http_utf8_valid(dst, n))
+    if (n > max || !utf8_valid(dst, n))
         goto out;
     dst[n] = '\0';
     *out = dst;
@@ -345,7 +292,6 @@ read_urandom(unsigned char *buf, size_t len)
 static void
 generate_request_id(char *out)
 {
-    static const char hex[] = "0123456789abcdef";
     unsigned char rnd[REQUEST_ID_RANDOM_BYTES];
 
     if (getrandom(rnd, sizeof(rnd), GRND_NONBLOCK) != (ssize_t)sizeof(rnd) &&
@@ -359,11 +305,7 @@ generate_request_id(char *out)
         memcpy(rnd, &a, sizeof(a));
         memcpy(rnd + sizeof(a), &b, sizeof(b));
     }
-    for (size_t i = 0; i < sizeof(rnd); i++) {
-        out[2 * i] = hex[rnd[i] >> 4];
-        out[2 * i + 1] = hex[rnd[i] & 0x0F];
-    }
-    out[2 * sizeof(rnd)] = '\0';
+    hex_encode(rnd, sizeof(rnd), out);
 }
 
 /* A method is an RFC 9110 token that fits the struct. */

@@ -76,8 +76,4 @@ void http_request_log(const struct http_request *req, const char *fmt, ...)
 /* Frees what the request owns; the struct can be parsed into again. */
 void http_request_free(struct http_request *req);
 
-/* 1 if s[0, len) is well-formed UTF-8 (no overlong forms, no surrogates, nothing above
- * U+10FFFF), else 0. */
-int http_utf8_valid(const char *s, size_t len);
-
 #endif

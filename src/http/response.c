@@ -9,6 +9,8 @@
 #include <strings.h>
 
 #include "http/request.h"
+#include "util/jobj.h"
+#include "util/utf8.h"
 
 #define CONTENT_TYPE_JSON "application/json; charset=utf-8"
 #define CONTENT_TYPE_PROBLEM "application/problem+json"
@@ -94,28 +96,36 @@ http_response_header(struct http_response *resp, const char *name, const char *v
     return 0;
 }
 
-/* Serializes obj as the body; the response is unchanged on failure. */
+/* Copies body[0..len) (and a NUL) as the body; the response is unchanged on failure. */
 static int
-set_json_body(struct http_response *resp, int status, json_object *obj, const char *content_type)
+set_body(struct http_response *resp, int status, const char *content_type, const char *body,
+         size_t len)
 {
-    const char *text;
-    size_t len = 0;
-    char *copy;
+    char *copy = malloc(len + 1);
 
-    text = json_object_to_json_string_length(
-        obj, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &len);
-    if (text == NULL)
-        return -1;
-    copy = malloc(len + 1);
     if (copy == NULL)
         return -1;
-    memcpy(copy, text, len + 1);
+    memcpy(copy, body, len);
+    copy[len] = '\0';
     free(resp->body);
     resp->body = copy;
     resp->body_len = len;
     resp->status = status;
     snprintf(resp->content_type, sizeof(resp->content_type), "%s", content_type);
     return 0;
+}
+
+/* Serializes obj as the body; the response is unchanged on failure. */
+static int
+set_json_body(struct http_response *resp, int status, json_object *obj, const char *content_type)
+{
+    size_t len = 0;
+    const char *text = json_object_to_json_string_length(
+        obj, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &len);
+
+    if (text == NULL)
+        return -1;
+    return set_body(resp, status, content_type, text, len);
 }
 
 int
@@ -134,23 +144,11 @@ int
 http_response_text(struct http_response *resp, int status, const char *content_type,
                    const char *body, size_t len)
 {
-    char *copy;
-
     /* The media type lands in a header: it must fit and carry no line break. */
     if (resp == NULL || !status_valid(status) || content_type == NULL || body == NULL ||
         strlen(content_type) >= sizeof(resp->content_type) || strpbrk(content_type, "\r\n"))
         return -1;
-    copy = malloc(len + 1);
-    if (copy == NULL)
-        return -1;
-    memcpy(copy, body, len);
-    copy[len] = '\0';
-    free(resp->body);
-    resp->body = copy;
-    resp->body_len = len;
-    resp->status = status;
-    snprintf(resp->content_type, sizeof(resp->content_type), "%s", content_type);
-    return 0;
+    return set_body(resp, status, content_type, body, len);
 }
 
 void
@@ -178,7 +176,7 @@ utf8_sanitize(char *s)
         if ((unsigned char)s[i] >= 0x80) {
             n = 0;
             for (size_t k = 2; k <= 4 && i + k <= len; k++)
-                if (http_utf8_valid(s + i, k)) {
+                if (utf8_valid(s + i, k)) {
                     n = k;
                     break;
                 }
@@ -189,18 +187,6 @@ utf8_sanitize(char *s)
         }
         i += n;
     }
-}
-
-static int
-add_member(json_object *obj, const char *key, json_object *value)
-{
-    if (value == NULL)
-        return -1;
-    if (json_object_object_add(obj, key, value) != 0) {
-        json_object_put(value);
-        return -1;
-    }
-    return 0;
 }
 
 int
@@ -225,10 +211,10 @@ http_response_problem(struct http_response *resp, int status, const char *reques
     doc = json_object_new_object();
     if (doc == NULL)
         goto out;
-    if (add_member(doc, "type", json_object_new_string("about:blank")) != 0 ||
-        add_member(doc, "title", json_object_new_string(http_status_reason(status))) != 0 ||
-        add_member(doc, "status", json_object_new_int(status)) != 0 ||
-        add_member(doc, "detail", json_object_new_string(detail)) != 0)
+    if (jobj_add(doc, "type", json_object_new_string("about:blank")) != 0 ||
+        jobj_add(doc, "title", json_object_new_string(http_status_reason(status))) != 0 ||
+        jobj_add(doc, "status", json_object_new_int(status)) != 0 ||
+        jobj_add(doc, "detail", json_object_new_string(detail)) != 0)
         goto out;
     /* NULL is JSON null: the member stays, so clients always find it. */
     if (json_object_object_add(doc, "request_id",
@@ -238,7 +224,7 @@ http_response_problem(struct http_response *resp, int status, const char *reques
         json_object *taken = errors;
 
         errors = NULL; /* the reference is the document's (or add_member's to drop) now */
-        if (add_member(doc, "errors", taken) != 0)
+        if (jobj_add(doc, "errors", taken) != 0)
             goto out;
     }
     rc = set_json_body(resp, status, doc, CONTENT_TYPE_PROBLEM);

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "repo/cursor.h"
+#include "util/jobj.h"
 
 #define COMPANY_LISTING "companies"
 
@@ -14,7 +15,7 @@ static const struct repo_field company_fields[] = {
     {"keywords", 1},
 };
 
-static const struct cursor_attr company_cursor_attrs[] = {{"id", "S"}};
+static const struct cursor_attr company_cursor_attrs[] = {{"id", "S", NULL}};
 
 static struct repo_table
 company_table(const struct repo *repo)
@@ -35,19 +36,6 @@ company_fail(struct ddb_error *err, repo_status rs, ddb_status ds, const char *w
     return rs;
 }
 
-/* Adds val under name, taking val in every case; -1 when out of memory (or val is NULL). */
-static int
-company_add(json_object *obj, const char *name, json_object *val)
-{
-    if (val == NULL)
-        return -1;
-    if (json_object_object_add(obj, name, val) != 0) {
-        json_object_put(val);
-        return -1;
-    }
-    return 0;
-}
-
 repo_status
 company_repo_create(struct repo *repo, const char *id, const char *name, json_object *keywords,
                     json_object **out, struct ddb_error *err)
@@ -62,10 +50,10 @@ company_repo_create(struct repo *repo, const char *id, const char *name, json_ob
         return company_fail(err, REPO_INVALID, DDB_ERR_INVALID, "id and name are required");
     if ((fields = json_object_new_object()) == NULL)
         return company_fail(err, REPO_ERROR, DDB_ERR_NOMEM, "out of memory");
-    if (company_add(fields, "id", json_object_new_string(id)) != 0 ||
-        company_add(fields, "name", json_object_new_string(name)) != 0 ||
-        company_add(fields, "keywords",
-                    keywords != NULL ? json_object_get(keywords) : json_object_new_array()) != 0) {
+    if (jobj_add(fields, "id", json_object_new_string(id)) != 0 ||
+        jobj_add(fields, "name", json_object_new_string(name)) != 0 ||
+        jobj_add(fields, "keywords",
+                 keywords != NULL ? json_object_get(keywords) : json_object_new_array()) != 0) {
         rs = company_fail(err, REPO_ERROR, DDB_ERR_NOMEM, "out of memory");
         goto out;
     }
@@ -97,8 +85,8 @@ company_repo_update(struct repo *repo, const char *id, const char *name, json_ob
         return company_fail(err, REPO_INVALID, DDB_ERR_INVALID, "nothing to update");
     if ((fields = json_object_new_object()) == NULL)
         return company_fail(err, REPO_ERROR, DDB_ERR_NOMEM, "out of memory");
-    if ((name != NULL && company_add(fields, "name", json_object_new_string(name)) != 0) ||
-        (keywords != NULL && company_add(fields, "keywords", json_object_get(keywords)) != 0)) {
+    if ((name != NULL && jobj_add(fields, "name", json_object_new_string(name)) != 0) ||
+        (keywords != NULL && jobj_add(fields, "keywords", json_object_get(keywords)) != 0)) {
         rs = company_fail(err, REPO_ERROR, DDB_ERR_NOMEM, "out of memory");
         goto out;
     }
@@ -127,7 +115,7 @@ company_wrap(const char *name, json_object *val)
         json_object_put(val);
         return NULL;
     }
-    if (company_add(obj, name, val) != 0) {
+    if (jobj_add(obj, name, val) != 0) {
         json_object_put(obj);
         return NULL;
     }

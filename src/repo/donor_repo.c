@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "repo/cursor.h"
+#include "util/jobj.h"
 
 static const struct repo_field donor_fields[] = {
     {"email", 0},
@@ -16,12 +17,6 @@ static const struct repo_field donor_fields[] = {
 };
 
 /* A query on a GSI pages by the table's key and the index's keys. */
-static const struct cursor_attr donor_cursor_attrs[] = {
-    {"email", "S"},
-    {"city", "S"},
-    {"type", "S"},
-};
-
 static struct repo_table
 donor_table(const struct repo *repo)
 {
@@ -75,48 +70,6 @@ donor_repo_delete(struct repo *repo, const char *email, const struct repo_match 
     return repo_item_delete(repo, &t, email, match, err);
 }
 
-/* Whether member name of a key map is {"S": want}. */
-static int
-donor_key_is(json_object *key, const char *name, const char *want)
-{
-    json_object *av = NULL, *s = NULL;
-
-    return json_object_object_get_ex(key, name, &av) && json_object_object_get_ex(av, "S", &s) &&
-           json_object_is_type(s, json_type_string) &&
-           (size_t)json_object_get_string_len(s) == strlen(want) &&
-           strcmp(json_object_get_string(s), want) == 0;
-}
-
-/* {"S": text} under name, taking nothing on failure; -1 when out of memory. */
-static int
-donor_add_s(json_object *obj, const char *name, const char *text)
-{
-    json_object *av = json_object_new_object(), *s = json_object_new_string(text);
-
-    if (av == NULL || s == NULL || json_object_object_add(av, "S", s) != 0) {
-        json_object_put(s);
-        json_object_put(av);
-        return -1;
-    }
-    if (json_object_object_add(obj, name, av) != 0) {
-        json_object_put(av);
-        return -1;
-    }
-    return 0;
-}
-
-static int
-donor_add_name(json_object *obj, const char *placeholder, const char *name)
-{
-    json_object *s = json_object_new_string(name);
-
-    if (s == NULL || json_object_object_add(obj, placeholder, s) != 0) {
-        json_object_put(s);
-        return -1;
-    }
-    return 0;
-}
-
 repo_status
 donor_repo_list_city(struct repo *repo, const char *city, const char *type, int limit,
                      const char *cursor, json_object **items, char **next_cursor,
@@ -143,20 +96,23 @@ donor_repo_list_city(struct repo *repo, const char *city, const char *type, int 
     snprintf(listing, len, "donors\n%s\n%s", city, type != NULL ? type : "");
 
     if (cursor != NULL) {
-        /* The digest is no secret: a forged cursor must still name this query's partition. */
-        if (cursor_decode(listing, cursor, donor_cursor_attrs,
-                          sizeof(donor_cursor_attrs) / sizeof(donor_cursor_attrs[0]),
-                          &start) != 0 ||
-            !donor_key_is(start, "city", city) ||
-            (type != NULL && !donor_key_is(start, "type", type))) {
+        /* The city-type index's key, in this query's partition (and of its type, if given):
+         * any other start key DynamoDB would refuse. */
+        const struct cursor_attr attrs[] = {
+            {"email", "S", NULL},
+            {"city", "S", city},
+            {"type", "S", type},
+        };
+        if (cursor_decode(listing, cursor, attrs, sizeof(attrs) / sizeof(attrs[0]), &start) != 0) {
             rs = donor_fail(err, REPO_BAD_CURSOR, DDB_ERR_INVALID, "the cursor is not valid");
             goto out;
         }
     }
     if ((names = json_object_new_object()) == NULL || (values = json_object_new_object()) == NULL ||
-        donor_add_name(names, "#c", "city") != 0 || donor_add_s(values, ":c", city) != 0 ||
-        (type != NULL &&
-         (donor_add_name(names, "#t", "type") != 0 || donor_add_s(values, ":t", type) != 0))) {
+        jobj_add(names, "#c", json_object_new_string("city")) != 0 ||
+        jobj_add(values, ":c", repo_av("S", city)) != 0 ||
+        (type != NULL && (jobj_add(names, "#t", json_object_new_string("type")) != 0 ||
+                          jobj_add(values, ":t", repo_av("S", type)) != 0))) {
         rs = donor_fail(err, REPO_ERROR, DDB_ERR_NOMEM, "out of memory");
         goto out;
     }

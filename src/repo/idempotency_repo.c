@@ -11,6 +11,9 @@
 #include <sys/random.h>
 #include <time.h>
 
+#include "util/hex.h"
+#include "util/jobj.h"
+
 #define IDEMPOTENCY_IN_FLIGHT_STATE "in_flight"
 #define IDEMPOTENCY_DONE_STATE "done"
 /* A lost race (a record taken over or expired between our put and our read) is tried again
@@ -65,7 +68,7 @@ idempotency_av_s_len(const char *text, size_t len)
 {
     json_object *av = json_object_new_object();
 
-    if (av != NULL && repo_add(av, "S", json_object_new_string_len(text, (int)len)) != 0) {
+    if (av != NULL && jobj_add(av, "S", json_object_new_string_len(text, (int)len)) != 0) {
         json_object_put(av);
         return NULL;
     }
@@ -77,7 +80,7 @@ idempotency_keymap(const char *key)
 {
     json_object *map = json_object_new_object();
 
-    if (map != NULL && repo_add(map, "key", repo_av("S", key)) != 0) {
+    if (map != NULL && jobj_add(map, "key", repo_av("S", key)) != 0) {
         json_object_put(map);
         return NULL;
     }
@@ -89,15 +92,10 @@ static int
 idempotency_owner(char owner[33])
 {
     unsigned char raw[16];
-    static const char hex[] = "0123456789abcdef";
 
     if (getrandom(raw, sizeof(raw), 0) != (ssize_t)sizeof(raw))
         return -1;
-    for (size_t i = 0; i < sizeof(raw); i++) {
-        owner[2 * i] = hex[raw[i] >> 4];
-        owner[2 * i + 1] = hex[raw[i] & 15];
-    }
-    owner[32] = '\0';
+    hex_encode(raw, sizeof(raw), owner);
     return 0;
 }
 
@@ -183,7 +181,7 @@ idempotency_names_for(const char *expr1, const char *expr2)
             used = e[len] == ' ' || e[len] == ',' || e[len] == ')' || e[len] == '\0';
         for (const char *e = expr2; !used && e != NULL && (e = strstr(e, p)) != NULL; e += len)
             used = e[len] == ' ' || e[len] == ',' || e[len] == ')' || e[len] == '\0';
-        if (used && repo_add(names, p, json_object_new_string(idempotency_names[i][1])) != 0) {
+        if (used && jobj_add(names, p, json_object_new_string(idempotency_names[i][1])) != 0) {
             json_object_put(names);
             return NULL;
         }
@@ -198,13 +196,13 @@ idempotency_in_flight_item(const struct idempotency_repo *r, const struct idempo
 {
     json_object *item = json_object_new_object();
 
-    if (item == NULL || repo_add(item, "key", repo_av("S", c->key)) != 0 ||
-        repo_add(item, "state", repo_av("S", IDEMPOTENCY_IN_FLIGHT_STATE)) != 0 ||
-        repo_add(item, "fingerprint", repo_av("S", c->fingerprint)) != 0 ||
-        repo_add(item, "owner", repo_av("S", c->owner)) != 0 ||
-        repo_add(item, "lease_until", idempotency_av_n(now + r->lease_s)) != 0 ||
-        repo_add(item, "expires_at", idempotency_av_n(now + IDEMPOTENCY_REPO_KEEP_S)) != 0 ||
-        repo_add(item, "request_id",
+    if (item == NULL || jobj_add(item, "key", repo_av("S", c->key)) != 0 ||
+        jobj_add(item, "state", repo_av("S", IDEMPOTENCY_IN_FLIGHT_STATE)) != 0 ||
+        jobj_add(item, "fingerprint", repo_av("S", c->fingerprint)) != 0 ||
+        jobj_add(item, "owner", repo_av("S", c->owner)) != 0 ||
+        jobj_add(item, "lease_until", idempotency_av_n(now + r->lease_s)) != 0 ||
+        jobj_add(item, "expires_at", idempotency_av_n(now + IDEMPOTENCY_REPO_KEEP_S)) != 0 ||
+        jobj_add(item, "request_id",
                  repo_av("S", c->request_id != NULL && c->request_id[0] != '\0' ? c->request_id
                                                                                 : "-")) != 0) {
         json_object_put(item);
@@ -278,9 +276,9 @@ idempotency_repo_begin(struct idempotency_repo *r, struct idempotency_claim *c,
         values = json_object_new_object();
         item = idempotency_in_flight_item(r, c, now);
         if (values == NULL || item == NULL ||
-            repo_add(values, ":now", idempotency_av_n(now)) != 0 ||
-            repo_add(values, ":in_flight", repo_av("S", IDEMPOTENCY_IN_FLIGHT_STATE)) != 0 ||
-            repo_add(values, ":fp", repo_av("S", c->fingerprint)) != 0) {
+            jobj_add(values, ":now", idempotency_av_n(now)) != 0 ||
+            jobj_add(values, ":in_flight", repo_av("S", IDEMPOTENCY_IN_FLIGHT_STATE)) != 0 ||
+            jobj_add(values, ":fp", repo_av("S", c->fingerprint)) != 0) {
             rs = repo_nomem(err);
             goto out;
         }
@@ -335,22 +333,22 @@ idempotency_done_values(const struct idempotency_claim *c, const struct idempote
 {
     json_object *list = NULL;
 
-    if (repo_add(values, ":done", repo_av("S", IDEMPOTENCY_DONE_STATE)) != 0 ||
-        repo_add(values, ":in_flight", repo_av("S", IDEMPOTENCY_IN_FLIGHT_STATE)) != 0 ||
-        repo_add(values, ":o", repo_av("S", c->owner)) != 0 ||
-        repo_add(values, ":st", idempotency_av_n(a->status)) != 0 ||
-        repo_add(values, ":e", idempotency_av_n((long long)time(NULL) + IDEMPOTENCY_REPO_KEEP_S)) !=
+    if (jobj_add(values, ":done", repo_av("S", IDEMPOTENCY_DONE_STATE)) != 0 ||
+        jobj_add(values, ":in_flight", repo_av("S", IDEMPOTENCY_IN_FLIGHT_STATE)) != 0 ||
+        jobj_add(values, ":o", repo_av("S", c->owner)) != 0 ||
+        jobj_add(values, ":st", idempotency_av_n(a->status)) != 0 ||
+        jobj_add(values, ":e", idempotency_av_n((long long)time(NULL) + IDEMPOTENCY_REPO_KEEP_S)) !=
             0)
         return -1;
-    if (a->content_type[0] != '\0' && repo_add(values, ":ct", repo_av("S", a->content_type)) != 0)
+    if (a->content_type[0] != '\0' && jobj_add(values, ":ct", repo_av("S", a->content_type)) != 0)
         return -1;
     if (a->body != NULL && a->body_len > 0 &&
-        repo_add(values, ":b", idempotency_av_s_len(a->body, a->body_len)) != 0)
+        jobj_add(values, ":b", idempotency_av_s_len(a->body, a->body_len)) != 0)
         return -1;
     if (a->nheaders > 0) {
         json_object *av = json_object_new_object();
-        if (av == NULL || repo_add(values, ":h", av) != 0 ||
-            repo_add(av, "L", list = json_object_new_array()) != 0)
+        if (av == NULL || jobj_add(values, ":h", av) != 0 ||
+            jobj_add(av, "L", list = json_object_new_array()) != 0)
             return -1;
         for (size_t i = 0; i < a->nheaders; i++) {
             json_object *el = repo_av("S", a->headers[i]);
@@ -361,6 +359,16 @@ idempotency_done_values(const struct idempotency_claim *c, const struct idempote
         }
     }
     return 0;
+}
+
+/* A conditional write's outcome on the record: a failed condition is 412, unless it failed
+ * on a repeat of an attempt that may have been applied (the first attempt did the work). */
+static repo_status
+idempotency_write_status(ddb_status st, int repeated)
+{
+    if (st == DDB_ERR_CONDITIONAL)
+        return repeated ? REPO_OK : REPO_PRECONDITION;
+    return st == DDB_OK ? REPO_OK : repo_status_from_ddb(st);
 }
 
 repo_status
@@ -396,10 +404,7 @@ idempotency_repo_complete(struct idempotency_repo *r, const struct idempotency_c
         repeated = 1;
         st = ddb_update_item(r->ddb, r->table, keymap, update, &cond, NULL, NULL, err);
     }
-    if (st == DDB_ERR_CONDITIONAL)
-        rs = repeated ? REPO_OK : REPO_PRECONDITION;
-    else if (st != DDB_OK)
-        rs = repo_status_from_ddb(st);
+    rs = idempotency_write_status(st, repeated);
 out:
     json_object_put(keymap);
     json_object_put(names);
@@ -418,8 +423,8 @@ idempotency_repo_release(struct idempotency_repo *r, const struct idempotency_cl
     if (r == NULL || r->ddb == NULL || c == NULL)
         return repo_fail(err, REPO_INVALID, DDB_ERR_INVALID, "no idempotency claim");
     if ((values = json_object_new_object()) == NULL ||
-        repo_add(values, ":in_flight", repo_av("S", IDEMPOTENCY_IN_FLIGHT_STATE)) != 0 ||
-        repo_add(values, ":o", repo_av("S", c->owner)) != 0 ||
+        jobj_add(values, ":in_flight", repo_av("S", IDEMPOTENCY_IN_FLIGHT_STATE)) != 0 ||
+        jobj_add(values, ":o", repo_av("S", c->owner)) != 0 ||
         (names = idempotency_names_for(cond_expr, NULL)) == NULL ||
         (keymap = idempotency_keymap(c->key)) == NULL) {
         rs = repo_nomem(err);
@@ -427,10 +432,7 @@ idempotency_repo_release(struct idempotency_repo *r, const struct idempotency_cl
     }
     struct ddb_cond cond = {.expression = cond_expr, .names = names, .values = values};
     ddb_status st = ddb_delete_item(r->ddb, r->table, keymap, &cond, NULL, NULL, err);
-    if (st == DDB_ERR_CONDITIONAL)
-        rs = REPO_PRECONDITION;
-    else if (st != DDB_OK)
-        rs = repo_status_from_ddb(st);
+    rs = idempotency_write_status(st, 0);
 out:
     json_object_put(keymap);
     json_object_put(names);

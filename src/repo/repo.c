@@ -14,6 +14,8 @@
 
 #include "ddb/marshal.h"
 #include "repo/cursor.h"
+#include "util/hex.h"
+#include "util/jobj.h"
 
 /* Room for "SET #f0 = :f0, ..., #u = :u, #v = #v + :one" and for the condition with
  * REPO_MATCH_MAX versions; tables have a handful of fields. */
@@ -128,24 +130,12 @@ repo_nomem(struct ddb_error *err)
     return repo_fail(err, REPO_ERROR, DDB_ERR_NOMEM, "out of memory");
 }
 
-int
-repo_add(json_object *obj, const char *name, json_object *val)
-{
-    if (val == NULL)
-        return -1;
-    if (json_object_object_add(obj, name, val) != 0) {
-        json_object_put(val);
-        return -1;
-    }
-    return 0;
-}
-
 json_object *
 repo_av(const char *type, const char *text)
 {
     json_object *av = json_object_new_object();
 
-    if (av != NULL && repo_add(av, type, json_object_new_string(text)) != 0) {
+    if (av != NULL && jobj_add(av, type, json_object_new_string(text)) != 0) {
         json_object_put(av);
         return NULL;
     }
@@ -158,7 +148,7 @@ repo_key(const struct repo_table *t, const char *key)
 {
     json_object *map = json_object_new_object();
 
-    if (map != NULL && repo_add(map, t->fields[0].name, repo_av("S", key)) != 0) {
+    if (map != NULL && jobj_add(map, t->fields[0].name, repo_av("S", key)) != 0) {
         json_object_put(map);
         return NULL;
     }
@@ -221,7 +211,7 @@ repo_order(const struct repo_table *t, json_object *plain, json_object **out, st
     for (size_t i = 0; i < t->nfields + 3; i++) {
         const char *name = i < t->nfields ? t->fields[i].name : repo_bookkeeping[i - t->nfields];
         if (json_object_object_get_ex(plain, name, &v) &&
-            repo_add(obj, name, json_object_get(v)) != 0) {
+            jobj_add(obj, name, json_object_get(v)) != 0) {
             json_object_put(obj);
             return repo_nomem(err);
         }
@@ -258,7 +248,6 @@ repo_plain(const struct repo_table *t, json_object *item, json_object **out, str
 static repo_status
 repo_token(const struct repo *repo, char token[sizeof(repo->write_token)], struct ddb_error *err)
 {
-    static const char hex[] = "0123456789abcdef";
     unsigned char rnd[REPO_TOKEN_RANDOM];
     ssize_t n;
 
@@ -272,11 +261,7 @@ repo_token(const struct repo *repo, char token[sizeof(repo->write_token)], struc
     while (n < 0 && errno == EINTR);
     if (n != (ssize_t)sizeof(rnd))
         return repo_fail(err, REPO_ERROR, DDB_ERR_CONFIG, "getrandom failed: no write token");
-    for (size_t i = 0; i < sizeof(rnd); i++) {
-        token[2 * i] = hex[rnd[i] >> 4];
-        token[2 * i + 1] = hex[rnd[i] & 0x0f];
-    }
-    token[2 * sizeof(rnd)] = '\0';
+    hex_encode(rnd, sizeof(rnd), token);
     return REPO_OK;
 }
 
@@ -446,15 +431,15 @@ repo_item_create(struct repo *repo, const struct repo_table *t, json_object *fie
             rs = repo_fail(err, REPO_INVALID, DDB_ERR_INVALID, "a field is unknown or mistyped");
             goto out;
         }
-        if (repo_add(plain, name, json_object_get(v)) != 0) {
+        if (jobj_add(plain, name, json_object_get(v)) != 0) {
             rs = repo_nomem(err);
             goto out;
         }
     }
     repo_timestamp(ts);
-    if (repo_add(plain, "created_at", json_object_new_string(ts)) != 0 ||
-        repo_add(plain, "updated_at", json_object_new_string(ts)) != 0 ||
-        repo_add(plain, "version", json_object_new_int64(1)) != 0) {
+    if (jobj_add(plain, "created_at", json_object_new_string(ts)) != 0 ||
+        jobj_add(plain, "updated_at", json_object_new_string(ts)) != 0 ||
+        jobj_add(plain, "version", json_object_new_int64(1)) != 0) {
         rs = repo_nomem(err);
         goto out;
     }
@@ -464,9 +449,9 @@ repo_item_create(struct repo *repo, const struct repo_table *t, json_object *fie
         rs = repo_status_from_ddb(st);
         goto out;
     }
-    if (repo_add(item, REPO_TOKEN_ATTR, repo_av("S", token)) != 0 ||
+    if (jobj_add(item, REPO_TOKEN_ATTR, repo_av("S", token)) != 0 ||
         (names = json_object_new_object()) == NULL ||
-        repo_add(names, "#k", json_object_new_string(t->fields[0].name)) != 0 ||
+        jobj_add(names, "#k", json_object_new_string(t->fields[0].name)) != 0 ||
         (keymap = repo_key(t, json_object_get_string(key))) == NULL) {
         rs = repo_nomem(err);
         goto out;
@@ -537,19 +522,19 @@ repo_condition(const struct repo_table *t, const struct repo_match *match, const
 {
     size_t len;
 
-    if (repo_add(names, "#k", json_object_new_string(t->fields[0].name)) != 0)
+    if (jobj_add(names, "#k", json_object_new_string(t->fields[0].name)) != 0)
         return repo_nomem(err);
     len = (size_t)snprintf(expr, REPO_EXPR_MAX, "attribute_exists(#k)");
     if (token != NULL) {
-        if (repo_add(names, "#w", json_object_new_string(REPO_TOKEN_ATTR)) != 0 ||
-            repo_add(values, ":w", repo_av("S", token)) != 0)
+        if (jobj_add(names, "#w", json_object_new_string(REPO_TOKEN_ATTR)) != 0 ||
+            jobj_add(values, ":w", repo_av("S", token)) != 0)
             return repo_nomem(err);
         len += (size_t)snprintf(expr + len, REPO_EXPR_MAX - len,
                                 " AND (attribute_not_exists(#w) OR #w <> :w)");
     }
     if (match == NULL || match->any)
         return REPO_OK;
-    if (repo_add(names, "#v", json_object_new_string("version")) != 0)
+    if (jobj_add(names, "#v", json_object_new_string("version")) != 0)
         return repo_nomem(err);
     len += (size_t)snprintf(expr + len, REPO_EXPR_MAX - len,
                             match->n == 1 ? " AND #v = " : " AND #v IN (");
@@ -557,7 +542,7 @@ repo_condition(const struct repo_table *t, const struct repo_match *match, const
         char name[24], num[32];
         snprintf(name, sizeof(name), ":v%zu", i);
         snprintf(num, sizeof(num), "%lld", match->versions[i]);
-        if (repo_add(values, name, repo_av("N", num)) != 0)
+        if (jobj_add(values, name, repo_av("N", num)) != 0)
             return repo_nomem(err);
         len += (size_t)snprintf(expr + len, REPO_EXPR_MAX - len, "%s%s", i > 0 ? ", " : "", name);
     }
@@ -623,8 +608,8 @@ repo_item_update(struct repo *repo, const struct repo_table *t, const char *key,
             rs = repo_status_from_ddb(st);
             goto out;
         }
-        if (repo_add(values, pv, av) != 0 ||
-            repo_add(names, pn, json_object_new_string(name)) != 0) {
+        if (jobj_add(values, pv, av) != 0 ||
+            jobj_add(names, pn, json_object_new_string(name)) != 0) {
             rs = repo_nomem(err);
             goto out;
         }
@@ -636,10 +621,10 @@ repo_item_update(struct repo *repo, const struct repo_table *t, const char *key,
     repo_timestamp(ts);
     if ((rs = repo_token(repo, token, err)) != REPO_OK)
         goto out;
-    if (repo_add(names, "#u", json_object_new_string("updated_at")) != 0 ||
-        repo_add(names, "#v", json_object_new_string("version")) != 0 ||
-        repo_add(values, ":u", repo_av("S", ts)) != 0 ||
-        repo_add(values, ":one", repo_av("N", "1")) != 0) {
+    if (jobj_add(names, "#u", json_object_new_string("updated_at")) != 0 ||
+        jobj_add(names, "#v", json_object_new_string("version")) != 0 ||
+        jobj_add(values, ":u", repo_av("S", ts)) != 0 ||
+        jobj_add(values, ":one", repo_av("N", "1")) != 0) {
         rs = repo_nomem(err);
         goto out;
     }

@@ -70,8 +70,6 @@ void repo_timestamp(char buf[32]);
 repo_status repo_fail(struct ddb_error *err, repo_status rs, ddb_status ds, const char *what);
 /* repo_fail for an allocation that failed. */
 repo_status repo_nomem(struct ddb_error *err);
-/* Adds val under name, taking val in every case; -1 when out of memory (or val is NULL). */
-int repo_add(json_object *obj, const char *name, json_object *val);
 /* An attribute value {"<type>": text}, or NULL when out of memory. */
 json_object *repo_av(const char *type, const char *text);
 

@@ -9,6 +9,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "util/clock.h"
+
 /* "RELOADING=1\nMONOTONIC_USEC=<20 digits>\nSTATUS=<status>\n" and the like. */
 #define NOTIFY_MSG_MAX (NOTIFY_STATUS_MAX + 96)
 
@@ -187,16 +189,15 @@ notify_ready(struct notify *n, const char *status)
 int
 notify_reloading(struct notify *n, const char *status)
 {
-    struct timespec ts;
+    int64_t us;
     char head[64];
 
     if (n->fd < 0)
         return 0;
     /* systemd 253 and later match the reload to its request by this stamp. */
-    if (clock_gettime(CLOCK_MONOTONIC, &ts) != 0)
+    if ((us = clock_now_us()) <= 0)
         return notify_with_status(n, "RELOADING=1\n", status);
-    snprintf(head, sizeof(head), "RELOADING=1\nMONOTONIC_USEC=%llu\n",
-             (unsigned long long)ts.tv_sec * 1000000ull + (unsigned long long)ts.tv_nsec / 1000u);
+    snprintf(head, sizeof(head), "RELOADING=1\nMONOTONIC_USEC=%lld\n", (long long)us);
     return notify_with_status(n, head, status);
 }
 

@@ -8,6 +8,8 @@
 #include <string.h>
 #include <sys/mman.h>
 
+#include "util/clock.h"
+
 /* Tries before a reader gives up on a slot whose writer may have died mid-update. */
 #define READ_TRIES 1000
 
@@ -101,11 +103,8 @@ struct scoreboard {
 uint64_t
 scoreboard_now_ms(void)
 {
-    struct timespec ts;
     /* CLOCK_MONOTONIC cannot fail on Linux; a zero time would only delay a timeout. */
-    if (clock_gettime(CLOCK_MONOTONIC, &ts) != 0)
-        return 0;
-    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+    return (uint64_t)clock_now_ms();
 }
 
 int

@@ -1,7 +1,8 @@
 /* The pagination cursor decoder: a cursor is a query parameter any client sends.
  *
  * Byte 0 even: the rest is a cursor, decoded for each listing the API has; one that decodes
- * must encode again to a cursor that decodes to the same key. Odd: the rest is a key (JSON),
+ * must be exactly the listing's key shape (with the partition values it requires) and encode
+ * again to a cursor that decodes to the same key. Odd: the rest is a key (JSON),
  * encoded for the companies' and donors' listings and decoded: a key of the listing's exact
  * shape must come back the same, any other must be refused. */
 #include <json-c/json.h>
@@ -15,9 +16,11 @@ struct listing {
     size_t nattrs;
 };
 
-static const struct cursor_attr company_attrs[] = {{"id", "S"}};
-static const struct cursor_attr donor_attrs[] = {{"email", "S"}, {"city", "S"}, {"type", "S"}};
-static const struct cursor_attr number_attrs[] = {{"pk", "S"}, {"n", "N"}};
+static const struct cursor_attr company_attrs[] = {{"id", "S", NULL}};
+/* As donor_repo asks for Lisbon's O+ donors: the partition's values are required. */
+static const struct cursor_attr donor_attrs[] = {
+    {"email", "S", NULL}, {"city", "S", "Lisbon"}, {"type", "S", "O+"}};
+static const struct cursor_attr number_attrs[] = {{"pk", "S", NULL}, {"n", "N", NULL}};
 static const struct listing listings[] = {
     {"companies", company_attrs, 1},
     {"donors\nLisbon\nO+", donor_attrs, 3},
@@ -72,6 +75,16 @@ decode_cursor(const char *cursor)
         }
         FUZZ_CHECK(json_object_is_type(key, json_type_object));
         FUZZ_CHECK((size_t)json_object_object_length(key) == l->nattrs);
+        /* A cursor claims no origin, so its shape is all that protects the query: every
+         * attribute the listing names, of its type, holding the value required. */
+        for (size_t j = 0; j < l->nattrs; j++) {
+            json_object *av = NULL, *v = NULL;
+            FUZZ_CHECK(json_object_object_get_ex(key, l->attrs[j].name, &av));
+            FUZZ_CHECK(json_object_object_get_ex(av, l->attrs[j].type, &v));
+            FUZZ_CHECK(json_object_is_type(v, json_type_string));
+            FUZZ_CHECK(l->attrs[j].value == NULL ||
+                       strcmp(json_object_get_string(v), l->attrs[j].value) == 0);
+        }
         again = through(l, key);
         FUZZ_CHECK(again != NULL);
         same(key, again);

@@ -8,6 +8,7 @@
 
 #include "fuzz.h"
 #include "http/request.h"
+#include "util/utf8.h"
 
 #define MAX_PARAMS 64
 
@@ -59,7 +60,7 @@ request_id_valid(const char *id)
 static int
 text_valid(const char *s)
 {
-    return s != NULL && http_utf8_valid(s, strlen(s));
+    return s != NULL && utf8_valid(s, strlen(s));
 }
 
 /* What a handler may rely on after HTTP_REQ_OK. */

@@ -1001,12 +1001,13 @@ START_TEST(test_company_bad_cursor)
     /* the cursor itself works */
     snprintf(path, sizeof(path), "/api/companies?limit=1&cursor=%s", enc(tampered, e, sizeof(e)));
     expect(200, "GET", path, NULL, NULL, NULL, NULL);
-    /* one character changed in the middle, then at the end; cut short; garbage; empty */
+    /* one character changed in the listing's name, then at the end; cut short; garbage;
+     * empty (a change inside the key may make another valid start: cursors claim no origin) */
     size_t len = strlen(tampered);
     for (size_t at = 0; at < 2; at++) {
         char copy[2048];
         snprintf(copy, sizeof(copy), "%s", tampered);
-        size_t i = at == 0 ? len / 2 : len - 1;
+        size_t i = at == 0 ? 8 : len - 1;
         copy[i] = copy[i] == 'A' ? 'B' : 'A';
         snprintf(path, sizeof(path), "/api/companies?limit=1&cursor=%s", enc(copy, e, sizeof(e)));
         expect(400, "GET", path, NULL, NULL, NULL, NULL);

@@ -471,61 +471,6 @@ START_TEST(test_query_lookup)
 }
 END_TEST
 
-/* Unicode table 3-7 ("Well-Formed UTF-8 Byte Sequences"), its edges on both sides. */
-static const struct {
-    const char *bytes;
-    int valid;
-} utf8_cases[] = {
-    {"", 1},
-    {"plain ascii ~\x7F", 1},
-    {"\xC2\x80", 1},                 /* U+0080, the first 2-byte */
-    {"\xDF\xBF", 1},                 /* U+07FF */
-    {"\xE0\xA0\x80", 1},             /* U+0800 */
-    {"\xED\x9F\xBF", 1},             /* U+D7FF, just below the surrogates */
-    {"\xEE\x80\x80", 1},             /* U+E000, just above */
-    {"\xEF\xBF\xBF", 1},             /* U+FFFF */
-    {"\xF0\x90\x80\x80", 1},         /* U+10000 */
-    {"\xF4\x8F\xBF\xBF", 1},         /* U+10FFFF, the last code point */
-    {"caf\xC3\xA9 \xE2\x82\xAC", 1}, /* "café €" */
-    {"\xC0\xAF", 0},                 /* overlong '/' */
-    {"\xC1\xBF", 0},                 /* overlong */
-    {"\xE0\x80\xAF", 0},             /* overlong '/', 3 bytes */
-    {"\xE0\x9F\xBF", 0},             /* overlong U+07FF */
-    {"\xF0\x80\x80\xAF", 0},         /* overlong '/', 4 bytes */
-    {"\xF0\x8F\xBF\xBF", 0},         /* overlong U+FFFF */
-    {"\xED\xA0\x80", 0},             /* U+D800 */
-    {"\xED\xBF\xBF", 0},             /* U+DFFF */
-    {"\xF4\x90\x80\x80", 0},         /* U+110000 */
-    {"\xF5\x80\x80\x80", 0},
-    {"\xFF", 0},
-    {"\x80", 0},         /* a continuation byte alone */
-    {"a\xC3", 0},        /* cut short */
-    {"\xE2\x82", 0},     /* cut short */
-    {"\xF0\x90\x80", 0}, /* cut short */
-    {"\xC3\x28", 0},     /* second byte not a continuation */
-    {"\xE2\x28\xA1", 0},
-    {"\xF0\x90\x28\xBC", 0},
-};
-
-START_TEST(test_utf8_valid)
-{
-    const char *s = utf8_cases[_i].bytes;
-
-    ck_assert_msg(http_utf8_valid(s, strlen(s)) == utf8_cases[_i].valid, "case %d", _i);
-}
-END_TEST
-
-START_TEST(test_utf8_length_bounded)
-{
-    /* The length, not a NUL, ends the input: a cut inside a sequence is invalid, and a NUL
-     * inside the range is U+0000, well-formed. */
-    ck_assert_int_eq(http_utf8_valid("\xC3\xA9", 1), 0);
-    ck_assert_int_eq(http_utf8_valid("\xF4\x8F\xBF\xBF", 3), 0);
-    ck_assert_int_eq(http_utf8_valid("a\0b", 3), 1);
-    ck_assert_int_eq(http_utf8_valid(NULL, 0), 1);
-}
-END_TEST
-
 START_TEST(test_body_at_limit_with_length)
 {
     struct http_request req;
@@ -926,7 +871,6 @@ request_suite(void)
     TCase *params = tcase_create("params");
     TCase *path = tcase_create("path");
     TCase *query = tcase_create("query");
-    TCase *utf8 = tcase_create("utf8");
     TCase *body = tcase_create("body");
     TCase *misc = tcase_create("misc");
 
@@ -966,11 +910,6 @@ request_suite(void)
     tcase_add_test(query, test_query_value_bound);
     tcase_add_test(query, test_query_lookup);
     suite_add_tcase(s, query);
-
-    tcase_add_loop_test(utf8, test_utf8_valid, 0,
-                        (int)(sizeof(utf8_cases) / sizeof(utf8_cases[0])));
-    tcase_add_test(utf8, test_utf8_length_bounded);
-    suite_add_tcase(s, utf8);
 
     tcase_add_test(body, test_body_at_limit_with_length);
     tcase_add_test(body, test_body_over_limit_announced);
