@@ -5,7 +5,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "server/scoreboard.h"
+#include "util/clock.h"
 
 /* The value that tells the master's SIGHUP handler "answer me"; any constant an unrelated
  * sigqueue is unlikely to carry. */
@@ -95,9 +95,9 @@ control_reload(pid_t pid, long timeout_ms, int *outcome, char *errbuf, size_t er
         snprintf(errbuf, errlen, "cannot signal process %ld: %s", (long)pid, strerror(errno));
         goto out;
     }
-    uint64_t deadline = scoreboard_now_ms() + (uint64_t)timeout_ms;
+    int64_t deadline = clock_now_ms() + timeout_ms;
     for (;;) {
-        uint64_t now = scoreboard_now_ms();
+        int64_t now = clock_now_ms();
         if (now >= deadline) {
             snprintf(errbuf, errlen, "process %ld did not finish the reload within %ld s",
                      (long)pid, timeout_ms / 1000);
