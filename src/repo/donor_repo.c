@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "repo/cursor.h"
+#include "repo/repo_item.h"
 
 static const struct repo_field donor_fields[] = {
     {"email", 0},

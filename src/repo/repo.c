@@ -1,6 +1,7 @@
 /* What the repositories share: table names, the status type and its mapping from DynamoDB's,
  * timestamps, and the small helpers of repo_item.h. */
 #include "repo/repo.h"
+#include "repo/repo_item.h"
 
 #include <stdio.h>
 #include <string.h>

@@ -13,6 +13,7 @@
 
 #include "ddb/marshal.h"
 #include "repo/cursor.h"
+#include "repo/repo_item.h"
 
 /* Room for "SET #f0 = :f0, ..., #u = :u, #v = #v + :one" and for the condition with
  * REPO_MATCH_MAX versions; tables have a handful of fields. */
