@@ -10,6 +10,7 @@
 #include <openssl/crypto.h>
 
 #include "creds_chain.h"
+#include "creds_test.h"
 
 #define DEFAULT_IMDS_TIMEOUT_MS 1000
 #define DEFAULT_REFRESH_MARGIN_S 300

@@ -13,6 +13,7 @@
 #include <openssl/crypto.h>
 
 #include "creds_chain.h"
+#include "creds_test.h"
 
 /* Large enough for any line of a credentials file, so getline never reallocates (and never
  * frees a copy of a secret we could not wipe). */

@@ -110,9 +110,6 @@ ddb_status ddb_describe_table(struct ddb_client *c, const char *table, json_obje
  * (or is being deleted), DDB_ERR_TIMEOUT if it was still not active after timeout_ms. */
 ddb_status ddb_wait_table_active(struct ddb_client *c, const char *table, long timeout_ms,
                                  struct ddb_error *err);
-ddb_status ddb_delete_table(struct ddb_client *c, const char *table, struct ddb_error *err);
-/* Every table name, following pagination; *names is a new JSON array of strings. */
-ddb_status ddb_list_tables(struct ddb_client *c, json_object **names, struct ddb_error *err);
 
 /* Item operations. item and key are maps of attribute values (borrowed). return_values is
  * NULL or "NONE", "ALL_OLD", "ALL_NEW", ...; *attributes (may be NULL to ignore) receives the
@@ -155,10 +152,5 @@ ddb_status ddb_scan(struct ddb_client *c, const struct ddb_page_request *req, js
  * items are re-sent with backoff until done or the deadline. */
 ddb_status ddb_batch_write(struct ddb_client *c, const char *table, json_object *requests,
                            struct ddb_error *err);
-/* BatchGetItem for one table: keys is an array of key maps (borrowed). Chunks of 100;
- * unprocessed keys re-sent. *items is a new array, in no particular order. A key given
- * twice (numbers compared by value) is asked for, and answered, once. */
-ddb_status ddb_batch_get(struct ddb_client *c, const char *table, json_object *keys, int consistent,
-                         json_object **items, struct ddb_error *err);
 
 #endif

@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "ddb.h"
+#include "ddb_test.h"
 #include "marshal.h"
 
 #define BATCH_WRITE_MAX 25 /* requests in one BatchWriteItem */

@@ -7,6 +7,7 @@
 
 #include "ddb.h"
 #include "ddb_ops.h"
+#include "ddb_test.h"
 
 /* Growing interval between DescribeTable polls while waiting for a table. */
 #define OPS_POLL_FIRST_MS 20

@@ -18,6 +18,7 @@
 #include <openssl/params.h>
 
 #include "sigv4_parts.h"
+#include "sigv4_test.h"
 
 static const char hexdigits[] = "0123456789abcdef";
 

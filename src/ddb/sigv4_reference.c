@@ -14,6 +14,7 @@
 #include <openssl/crypto.h>
 
 #include "sigv4_parts.h"
+#include "sigv4_test.h"
 
 /* A growing NUL-terminated string; data is handed to the caller on success. */
 struct sbuf {
