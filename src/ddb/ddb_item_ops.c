@@ -118,21 +118,8 @@ ops_add_cond(json_object *req, const struct ddb_cond *cond, struct ddb_error *er
     return DDB_OK;
 }
 
-/* Sends req and, when attributes is not NULL, hands back the answer's Attributes map. */
-/* The opening every write operation shares: a clean error, no attributes yet, a client. */
-static ddb_status
-ops_write_begin(struct ddb_client *c, json_object **attributes, struct ddb_error *err)
-{
-    ddb_error_clear(err);
-    if (attributes != NULL)
-        *attributes = NULL;
-    if (c == NULL)
-        return ddb_error_set(err, DDB_ERR_INVALID, "no client");
-    return DDB_OK;
-}
-
-/* The write operations share one request shape: the table, the item or key under member,
- * an optional update expression, the condition, ReturnValues; Attributes come back. */
+/* The write operations share one request shape: the table, the item (PutItem) or key under
+ * member, an optional update expression, the condition, ReturnValues; Attributes come back. */
 struct ops_write {
     const char *op;
     const char *member; /* "Item" or "Key" */
@@ -140,15 +127,46 @@ struct ops_write {
     const char *update_expression;
     const struct ddb_cond *cond;
     const char *return_values;
+    const char *const *return_values_allowed;
 };
 
+/* Checks a write's arguments as DynamoDB would, so that a request it would refuse is not sent
+ * and the caller's error is exact. */
+static ddb_status
+ops_check_write(const char *table, const struct ops_write *w, struct ddb_error *err)
+{
+    int is_item = strcmp(w->member, "Item") == 0;
+    ddb_status st;
+
+    /* update_expression may be NULL, as in AWS: the item is then created with its key only. */
+    if ((st = ops_check_table(table, err)) != DDB_OK ||
+        (st = is_item ? ops_check_av_map(w->value, "item", 0, err)
+                      : ops_check_key(w->value, err)) != DDB_OK ||
+        (st = ops_check_expression(w->update_expression, "UpdateExpression", err)) != DDB_OK ||
+        (st = ops_check_cond(w->cond, w->update_expression != NULL, err)) != DDB_OK ||
+        (st = ops_check_return_values(w->return_values, w->return_values_allowed, err)) != DDB_OK)
+        return st;
+    /* DynamoDB would refuse it anyway: a round trip saved, and the caller's error is exact. */
+    return is_item ? marshal_check_item_size(w->value, err) : DDB_OK;
+}
+
+/* Checks and sends one write; when attributes is not NULL, hands back the answer's Attributes
+ * map. Callers may pass a NULL err. */
 static ddb_status
 ops_write_item(struct ddb_client *c, const char *table, const struct ops_write *w,
                json_object **attributes, struct ddb_error *err)
 {
+    struct ddb_error scratch;
     ddb_status st;
     json_object *req = NULL, *resp = NULL;
 
+    err = OPS_ERR(err, scratch);
+    if (attributes != NULL)
+        *attributes = NULL;
+    if ((st = ops_begin(c, err)) != DDB_OK)
+        return st;
+    if ((st = ops_check_write(table, w, err)) != DDB_OK)
+        return st;
     if (w->cond != NULL && w->cond->old_item != NULL)
         *w->cond->old_item = NULL;
     if ((st = ops_request_new(table, &req, err)) != DDB_OK ||
@@ -184,22 +202,13 @@ ddb_put_item(struct ddb_client *c, const char *table, json_object *item,
              const struct ddb_cond *cond, const char *return_values, json_object **attributes,
              struct ddb_error *err)
 {
-    struct ddb_error scratch;
-    ddb_status st;
+    const struct ops_write w = {.op = "PutItem",
+                                .member = "Item",
+                                .value = item,
+                                .cond = cond,
+                                .return_values = return_values,
+                                .return_values_allowed = ops_rv_put_delete};
 
-    err = OPS_ERR(err, scratch);
-    if ((st = ops_write_begin(c, attributes, err)) != DDB_OK)
-        return st;
-    if ((st = ops_check_table(table, err)) != DDB_OK ||
-        (st = ops_check_av_map(item, "item", 0, err)) != DDB_OK ||
-        (st = ops_check_cond(cond, 0, err)) != DDB_OK ||
-        (st = ops_check_return_values(return_values, ops_rv_put_delete, err)) != DDB_OK)
-        return st;
-    /* DynamoDB would refuse it anyway: a round trip saved, and the caller's error is exact. */
-    if ((st = marshal_check_item_size(item, err)) != DDB_OK)
-        return st;
-
-    const struct ops_write w = {"PutItem", "Item", item, NULL, cond, return_values};
     return ops_write_item(c, table, &w, attributes, err);
 }
 
@@ -216,8 +225,8 @@ ddb_get_item(struct ddb_client *c, const char *table, json_object *key, int cons
     if (item == NULL)
         return ddb_error_set(err, DDB_ERR_INVALID, "no place for the item");
     *item = NULL;
-    if (c == NULL)
-        return ddb_error_set(err, DDB_ERR_INVALID, "no client");
+    if ((st = ops_begin(c, err)) != DDB_OK)
+        return st;
     if ((st = ops_check_table(table, err)) != DDB_OK || (st = ops_check_key(key, err)) != DDB_OK)
         return st;
 
@@ -242,20 +251,14 @@ ddb_update_item(struct ddb_client *c, const char *table, json_object *key,
                 const char *update_expression, const struct ddb_cond *cond,
                 const char *return_values, json_object **attributes, struct ddb_error *err)
 {
-    struct ddb_error scratch;
-    ddb_status st;
+    const struct ops_write w = {.op = "UpdateItem",
+                                .member = "Key",
+                                .value = key,
+                                .update_expression = update_expression,
+                                .cond = cond,
+                                .return_values = return_values,
+                                .return_values_allowed = ops_rv_update};
 
-    err = OPS_ERR(err, scratch);
-    if ((st = ops_write_begin(c, attributes, err)) != DDB_OK)
-        return st;
-    /* update_expression may be NULL, as in AWS: the item is then created with its key only. */
-    if ((st = ops_check_table(table, err)) != DDB_OK || (st = ops_check_key(key, err)) != DDB_OK ||
-        (st = ops_check_expression(update_expression, "UpdateExpression", err)) != DDB_OK ||
-        (st = ops_check_cond(cond, update_expression != NULL, err)) != DDB_OK ||
-        (st = ops_check_return_values(return_values, ops_rv_update, err)) != DDB_OK)
-        return st;
-
-    const struct ops_write w = {"UpdateItem", "Key", key, update_expression, cond, return_values};
     return ops_write_item(c, table, &w, attributes, err);
 }
 
@@ -264,18 +267,13 @@ ddb_delete_item(struct ddb_client *c, const char *table, json_object *key,
                 const struct ddb_cond *cond, const char *return_values, json_object **attributes,
                 struct ddb_error *err)
 {
-    struct ddb_error scratch;
-    ddb_status st;
+    const struct ops_write w = {.op = "DeleteItem",
+                                .member = "Key",
+                                .value = key,
+                                .cond = cond,
+                                .return_values = return_values,
+                                .return_values_allowed = ops_rv_put_delete};
 
-    err = OPS_ERR(err, scratch);
-    if ((st = ops_write_begin(c, attributes, err)) != DDB_OK)
-        return st;
-    if ((st = ops_check_table(table, err)) != DDB_OK || (st = ops_check_key(key, err)) != DDB_OK ||
-        (st = ops_check_cond(cond, 0, err)) != DDB_OK ||
-        (st = ops_check_return_values(return_values, ops_rv_put_delete, err)) != DDB_OK)
-        return st;
-
-    const struct ops_write w = {"DeleteItem", "Key", key, NULL, cond, return_values};
     return ops_write_item(c, table, &w, attributes, err);
 }
 
@@ -370,8 +368,8 @@ ops_page(struct ddb_client *c, const struct ddb_page_request *pr, int query, jso
     if (items == NULL)
         return ddb_error_set(err, DDB_ERR_INVALID, "no place for the items");
     *items = NULL;
-    if (c == NULL)
-        return ddb_error_set(err, DDB_ERR_INVALID, "no client");
+    if ((st = ops_begin(c, err)) != DDB_OK)
+        return st;
     if ((st = ops_check_page(pr, query, err)) != DDB_OK)
         return st;
 

@@ -94,3 +94,12 @@ ops_call_quiet(struct ddb_client *c, const char *op, json_object *req, struct dd
     json_object_put(resp);
     return st;
 }
+
+ddb_status
+ops_begin(struct ddb_client *c, struct ddb_error *err)
+{
+    ddb_error_clear(err);
+    if (c == NULL)
+        return ddb_error_set(err, DDB_ERR_INVALID, "no client");
+    return DDB_OK;
+}

@@ -27,5 +27,8 @@ ddb_status ops_take(json_object *resp, const char *name, json_type type, json_ob
 /* Sends req and drops the answer. */
 ddb_status ops_call_quiet(struct ddb_client *c, const char *op, json_object *req,
                           struct ddb_error *err);
+/* The opening of every operation: err cleared (again: it may have been, to refuse an argument
+ * first), a client there. */
+ddb_status ops_begin(struct ddb_client *c, struct ddb_error *err);
 
 #endif

@@ -40,9 +40,8 @@ ddb_create_table(struct ddb_client *c, json_object *input, struct ddb_error *err
     ddb_status st;
 
     err = OPS_ERR(err, scratch);
-    ddb_error_clear(err);
-    if (c == NULL)
-        return ddb_error_set(err, DDB_ERR_INVALID, "no client");
+    if ((st = ops_begin(c, err)) != DDB_OK)
+        return st;
     if (input == NULL || !json_object_is_type(input, json_type_object) ||
         !json_object_object_get_ex(input, "TableName", &name) ||
         !json_object_is_type(name, json_type_string))
@@ -61,12 +60,9 @@ ddb_describe_table(struct ddb_client *c, const char *table, json_object **table_
     ddb_status st;
 
     err = OPS_ERR(err, scratch);
-    ddb_error_clear(err);
     if (table_desc != NULL)
         *table_desc = NULL;
-    if (c == NULL)
-        return ddb_error_set(err, DDB_ERR_INVALID, "no client");
-    if ((st = ops_check_table(table, err)) != DDB_OK)
+    if ((st = ops_begin(c, err)) != DDB_OK || (st = ops_check_table(table, err)) != DDB_OK)
         return st;
     if ((st = ops_request_new(table, &req, err)) != DDB_OK)
         goto done;
@@ -129,10 +125,7 @@ ddb_wait_table_active(struct ddb_client *c, const char *table, long timeout_ms,
     long interval = OPS_POLL_FIRST_MS;
 
     err = OPS_ERR(err, scratch);
-    ddb_error_clear(err);
-    if (c == NULL)
-        return ddb_error_set(err, DDB_ERR_INVALID, "no client");
-    if ((st = ops_check_table(table, err)) != DDB_OK)
+    if ((st = ops_begin(c, err)) != DDB_OK || (st = ops_check_table(table, err)) != DDB_OK)
         return st;
     if (timeout_ms <= 0)
         return ddb_error_set(err, DDB_ERR_INVALID, "timeout must be positive");
@@ -179,10 +172,7 @@ ddb_delete_table(struct ddb_client *c, const char *table, struct ddb_error *err)
     ddb_status st;
 
     err = OPS_ERR(err, scratch);
-    ddb_error_clear(err);
-    if (c == NULL)
-        return ddb_error_set(err, DDB_ERR_INVALID, "no client");
-    if ((st = ops_check_table(table, err)) != DDB_OK)
+    if ((st = ops_begin(c, err)) != DDB_OK || (st = ops_check_table(table, err)) != DDB_OK)
         return st;
     if ((st = ops_request_new(table, &req, err)) != DDB_OK)
         goto done;
@@ -226,8 +216,8 @@ ddb_list_tables(struct ddb_client *c, json_object **names, struct ddb_error *err
     if (names == NULL)
         return ddb_error_set(err, DDB_ERR_INVALID, "no place for the names");
     *names = NULL;
-    if (c == NULL)
-        return ddb_error_set(err, DDB_ERR_INVALID, "no client");
+    if ((st = ops_begin(c, err)) != DDB_OK)
+        return st;
     if ((all = json_object_new_array()) == NULL) {
         st = ddb_error_set(err, DDB_ERR_NOMEM, "out of memory listing tables");
         goto done;
