@@ -17,7 +17,7 @@
 
 /* An empty variable counts as unset, as `AWS_PROFILE=` in an env file means "not set". */
 const char *
-env_nonempty(const char *name)
+creds_env(const char *name)
 {
     const char *v = getenv(name);
 
@@ -28,7 +28,7 @@ env_nonempty(const char *name)
  * the x-amz-security-token header line, may hold, so that it cannot end its line and add
  * another. */
 int
-header_safe(const char *s)
+creds_header_safe(const char *s)
 {
     for (; *s != '\0'; s++)
         if (*s < 0x20 || *s > 0x7e)
@@ -38,7 +38,7 @@ header_safe(const char *s)
 
 /* Copies a NUL-terminated value into a fixed field; 0 if it does not fit. */
 int
-copy_field(char *dst, size_t size, const char *src)
+creds_copy_field(char *dst, size_t size, const char *src)
 {
     size_t n = strlen(src);
 
@@ -62,9 +62,9 @@ creds_wipe(struct creds *c)
 static ddb_status
 env_read(struct creds *out, int *found, struct ddb_error *err)
 {
-    const char *id = env_nonempty("AWS_ACCESS_KEY_ID");
-    const char *secret = env_nonempty("AWS_SECRET_ACCESS_KEY");
-    const char *token = env_nonempty("AWS_SESSION_TOKEN");
+    const char *id = creds_env("AWS_ACCESS_KEY_ID");
+    const char *secret = creds_env("AWS_SECRET_ACCESS_KEY");
+    const char *token = creds_env("AWS_SESSION_TOKEN");
 
     *found = 0;
     if (id == NULL && secret == NULL)
@@ -77,15 +77,15 @@ env_read(struct creds *out, int *found, struct ddb_error *err)
     if (secret == NULL)
         return ddb_error_set(err, DDB_ERR_CONFIG,
                              "AWS_ACCESS_KEY_ID is set but AWS_SECRET_ACCESS_KEY is not");
-    if (!copy_field(out->access_key_id, sizeof(out->access_key_id), id))
+    if (!creds_copy_field(out->access_key_id, sizeof(out->access_key_id), id))
         return ddb_error_set(err, DDB_ERR_CONFIG, "AWS_ACCESS_KEY_ID is too long");
-    if (!copy_field(out->secret_access_key, sizeof(out->secret_access_key), secret))
+    if (!creds_copy_field(out->secret_access_key, sizeof(out->secret_access_key), secret))
         return ddb_error_set(err, DDB_ERR_CONFIG, "AWS_SECRET_ACCESS_KEY is too long");
     if (token == NULL)
         token = "";
-    if (!copy_field(out->session_token, sizeof(out->session_token), token))
+    if (!creds_copy_field(out->session_token, sizeof(out->session_token), token))
         return ddb_error_set(err, DDB_ERR_CONFIG, "AWS_SESSION_TOKEN is too long");
-    if (!header_safe(token))
+    if (!creds_header_safe(token))
         return ddb_error_set(err, DDB_ERR_CONFIG,
                              "AWS_SESSION_TOKEN holds a control or non-ASCII character");
     out->expiration = 0;
@@ -137,12 +137,12 @@ provider_refresh(struct creds_provider *p, struct ddb_error *err)
     if (p->have && !p->from_imds)
         return DDB_OK;
     if (p->have)
-        return imds_get(p, err);
+        return creds_imds_get(p, err);
 
     memset(&c, 0, sizeof(c));
     st = env_read(&c, &found, err);
     if (st == DDB_OK && !found)
-        st = file_source(&c, &found, file_why, sizeof(file_why), err);
+        st = creds_file_source(&c, &found, file_why, sizeof(file_why), err);
     if (st != DDB_OK)
         goto done;
     if (found) {
@@ -153,14 +153,14 @@ provider_refresh(struct creds_provider *p, struct ddb_error *err)
         p->generation++;
         goto done;
     }
-    if (imds_disabled()) {
+    if (creds_imds_disabled()) {
         st = ddb_error_set(err, DDB_ERR_CREDENTIALS,
                            "no AWS credentials: AWS_ACCESS_KEY_ID is not set, %s, and instance "
                            "metadata is disabled by AWS_EC2_METADATA_DISABLED",
                            file_why);
         goto done;
     }
-    st = imds_get(p, err);
+    st = creds_imds_get(p, err);
     if (st == DDB_ERR_CREDENTIALS && err != NULL) {
         int http_status = err->http_status;
         snprintf(imds_why, sizeof(imds_why), "%s", err->message);

@@ -22,20 +22,20 @@ struct creds_provider {
 };
 
 /* creds.c: an environment variable, NULL when unset or empty. */
-const char *env_nonempty(const char *name);
+const char *creds_env(const char *name);
 /* creds.c: whether s may become a header line's value (ASCII, no control character). */
-int header_safe(const char *s);
+int creds_header_safe(const char *s);
 /* creds.c: copies src into dst[size]; 0 if it does not fit. */
-int copy_field(char *dst, size_t size, const char *src);
+int creds_copy_field(char *dst, size_t size, const char *src);
 
 /* creds_file.c: the shared file's credentials into out (*found 1), or *found 0 and why names
  * what was looked at; an error when the file is malformed or AWS_PROFILE cannot be met. */
-ddb_status file_source(struct creds *out, int *found, char *why, size_t why_size,
-                       struct ddb_error *err);
+ddb_status creds_file_source(struct creds *out, int *found, char *why, size_t why_size,
+                             struct ddb_error *err);
 
 /* creds_imds.c: whether AWS_EC2_METADATA_DISABLED=true. */
-int imds_disabled(void);
+int creds_imds_disabled(void);
 /* creds_imds.c: metadata credentials into p->cur, fetched anew when their refresh is due. */
-ddb_status imds_get(struct creds_provider *p, struct ddb_error *err);
+ddb_status creds_imds_get(struct creds_provider *p, struct ddb_error *err);
 
 #endif

@@ -177,7 +177,7 @@ file_read(const char *path, const char *profile, struct creds *out, enum file_ou
         } else {
             continue; /* region, output and the like belong to other readers */
         }
-        if (!copy_field(field, size, val)) {
+        if (!creds_copy_field(field, size, val)) {
             st = ddb_error_set(err, DDB_ERR_CREDENTIALS, "%s:%lu: %s is too long", path, lineno,
                                key);
             goto done;
@@ -200,7 +200,7 @@ file_read(const char *path, const char *profile, struct creds *out, enum file_ou
         st = ddb_error_set(err, DDB_ERR_CREDENTIALS,
                            "profile [%s] of %s has aws_access_key_id but no aws_secret_access_key",
                            profile, path);
-    } else if (!header_safe(c.session_token)) {
+    } else if (!creds_header_safe(c.session_token)) {
         st = ddb_error_set(err, DDB_ERR_CREDENTIALS,
                            "profile [%s] of %s: aws_session_token holds a control or non-ASCII "
                            "character",
@@ -252,10 +252,10 @@ creds_read_file(const char *path, const char *profile, struct creds *out, struct
 /* The shared-file link of the chain. *found is 0 when it has nothing to give; why says what
  * was looked at, for the final "no credentials" message. */
 ddb_status
-file_source(struct creds *out, int *found, char *why, size_t why_size, struct ddb_error *err)
+creds_file_source(struct creds *out, int *found, char *why, size_t why_size, struct ddb_error *err)
 {
-    const char *path = env_nonempty("AWS_SHARED_CREDENTIALS_FILE");
-    const char *profile = env_nonempty("AWS_PROFILE");
+    const char *path = creds_env("AWS_SHARED_CREDENTIALS_FILE");
+    const char *profile = creds_env("AWS_PROFILE");
     const char *home;
     char buf[4096];
     enum file_outcome outcome;
@@ -264,7 +264,7 @@ file_source(struct creds *out, int *found, char *why, size_t why_size, struct dd
 
     *found = 0;
     if (path == NULL) {
-        home = env_nonempty("HOME");
+        home = creds_env("HOME");
         if (home == NULL) {
             note_set(why, why_size, "no shared credentials file (HOME is not set)");
             return DDB_OK;

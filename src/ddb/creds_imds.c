@@ -25,7 +25,7 @@
 /* --- EC2 instance metadata (IMDSv2) --- */
 
 int
-imds_disabled(void)
+creds_imds_disabled(void)
 {
     const char *v = getenv("AWS_EC2_METADATA_DISABLED");
 
@@ -230,7 +230,7 @@ imds_parse(const char *body, size_t len, const char *role, struct creds *out, st
         !json_take(doc, "SecretAccessKey", out->secret_access_key,
                    sizeof(out->secret_access_key)) ||
         !json_take(doc, "Token", out->session_token, sizeof(out->session_token)) ||
-        !header_safe(out->session_token) ||
+        !creds_header_safe(out->session_token) ||
         !json_take(doc, "Expiration", expiration, sizeof(expiration)) ||
         !parse_rfc3339(expiration, &out->expiration))
         goto malformed;
@@ -253,7 +253,7 @@ done:
 static ddb_status
 imds_fetch(struct creds_provider *p, struct creds *out, struct ddb_error *err)
 {
-    const char *base_env = env_nonempty("AWS_EC2_METADATA_SERVICE_ENDPOINT");
+    const char *base_env = creds_env("AWS_EC2_METADATA_SERVICE_ENDPOINT");
     struct endpoint ep;
     struct transport_response resp;
     char url[sizeof(ep.url) + 128];
@@ -365,7 +365,7 @@ retry_delay(time_t remaining)
 /* Metadata credentials into p->cur: kept until refresh_margin_s before Expiration, then
  * fetched anew. */
 ddb_status
-imds_get(struct creds_provider *p, struct ddb_error *err)
+creds_imds_get(struct creds_provider *p, struct ddb_error *err)
 {
     struct creds fresh;
     time_t now = time(NULL);

@@ -23,7 +23,7 @@
 static const char hexdigits[] = "0123456789abcdef";
 
 int
-is_ws(char c)
+sigv4_is_ws(char c)
 {
     /* CR and LF count as white space so that folded (multi-line) values fold to one. */
     return c == ' ' || c == '\t' || c == '\r' || c == '\n';
@@ -38,7 +38,7 @@ is_tchar(unsigned char c)
 }
 
 int
-is_token(const char *s)
+sigv4_is_token(const char *s)
 {
     if (s == NULL || *s == '\0')
         return 0;
@@ -50,7 +50,7 @@ is_token(const char *s)
 
 /* Region, service and key id go into the credential scope: no separators or controls. */
 int
-is_scope_part(const char *s)
+sigv4_is_scope_part(const char *s)
 {
     if (s == NULL || *s == '\0')
         return 0;
@@ -63,7 +63,7 @@ is_scope_part(const char *s)
 }
 
 int
-is_amz_date(const char *s)
+sigv4_is_amz_date(const char *s)
 {
     if (s == NULL || strlen(s) != 16 || s[8] != 'T' || s[15] != 'Z')
         return 0;
@@ -74,20 +74,20 @@ is_amz_date(const char *s)
 }
 
 struct span
-trimmed(const char *s)
+sigv4_trimmed(const char *s)
 {
     struct span sp = {s, strlen(s)};
-    while (sp.n > 0 && is_ws(sp.p[0])) {
+    while (sp.n > 0 && sigv4_is_ws(sp.p[0])) {
         sp.p++;
         sp.n--;
     }
-    while (sp.n > 0 && is_ws(sp.p[sp.n - 1]))
+    while (sp.n > 0 && sigv4_is_ws(sp.p[sp.n - 1]))
         sp.n--;
     return sp;
 }
 
 void
-to_hex(const unsigned char *bin, size_t n, char *hex)
+sigv4_to_hex(const unsigned char *bin, size_t n, char *hex)
 {
     for (size_t i = 0; i < n; i++) {
         hex[2 * i] = hexdigits[bin[i] >> 4];
@@ -97,7 +97,7 @@ to_hex(const unsigned char *bin, size_t n, char *hex)
 }
 
 sigv4_status
-sha256(const void *data, size_t len, unsigned char md[SHA256_LEN])
+sigv4_sha256(const void *data, size_t len, unsigned char md[SHA256_LEN])
 {
     unsigned int mdlen = 0;
     if (EVP_Digest(data != NULL ? data : "", len, md, &mdlen, EVP_sha256(), NULL) != 1 ||
@@ -107,8 +107,8 @@ sha256(const void *data, size_t len, unsigned char md[SHA256_LEN])
 }
 
 sigv4_status
-hmac_sha256(const void *key, size_t key_len, const char *data, size_t len,
-            unsigned char md[SHA256_LEN])
+sigv4_hmac_sha256(const void *key, size_t key_len, const char *data, size_t len,
+                  unsigned char md[SHA256_LEN])
 {
     unsigned int mdlen = 0;
     if (key_len > INT_MAX)
@@ -122,8 +122,8 @@ hmac_sha256(const void *key, size_t key_len, const char *data, size_t len,
 
 /* The HMAC chain from "AWS4" + secret down to the signing key. */
 sigv4_status
-derive_key(const char *secret, const char *date8, const char *region, const char *service,
-           unsigned char key[SHA256_LEN])
+sigv4_derive_key(const char *secret, const char *date8, const char *region, const char *service,
+                 unsigned char key[SHA256_LEN])
 {
     sigv4_status st;
     size_t slen = strlen(secret);
@@ -142,13 +142,13 @@ derive_key(const char *secret, const char *date8, const char *region, const char
     memcpy(ksecret, "AWS4", 4);
     memcpy(ksecret + 4, secret, slen + 1);
 
-    st = hmac_sha256(ksecret, slen + 4, date8, 8, k1);
+    st = sigv4_hmac_sha256(ksecret, slen + 4, date8, 8, k1);
     if (st == SIGV4_OK)
-        st = hmac_sha256(k1, sizeof(k1), region, strlen(region), k2);
+        st = sigv4_hmac_sha256(k1, sizeof(k1), region, strlen(region), k2);
     if (st == SIGV4_OK)
-        st = hmac_sha256(k2, sizeof(k2), service, strlen(service), k3);
+        st = sigv4_hmac_sha256(k2, sizeof(k2), service, strlen(service), k3);
     if (st == SIGV4_OK)
-        st = hmac_sha256(k3, sizeof(k3), SIGV4_TERMINATOR, strlen(SIGV4_TERMINATOR), key);
+        st = sigv4_hmac_sha256(k3, sizeof(k3), SIGV4_TERMINATOR, strlen(SIGV4_TERMINATOR), key);
 
 done:
     if (ksecret != NULL) {
@@ -178,9 +178,9 @@ sigv4_sha256_hex(const void *data, size_t len, char hex[65])
     unsigned char md[SHA256_LEN];
     if (data == NULL && len > 0)
         return -1;
-    if (sha256(data, len, md) != SIGV4_OK)
+    if (sigv4_sha256(data, len, md) != SIGV4_OK)
         return -1;
-    to_hex(md, sizeof(md), hex);
+    sigv4_to_hex(md, sizeof(md), hex);
     return 0;
 }
 
@@ -211,8 +211,8 @@ sigv4_signer_new(const char *region, const char *service, struct sigv4_signer **
     sigv4_status st = SIGV4_ERR_CRYPTO;
 
     *out = NULL;
-    if (!is_scope_part(region) || !is_scope_part(service) || strlen(region) >= SIGNER_PART_MAX ||
-        strlen(service) >= SIGNER_PART_MAX)
+    if (!sigv4_is_scope_part(region) || !sigv4_is_scope_part(service) ||
+        strlen(region) >= SIGNER_PART_MAX || strlen(service) >= SIGNER_PART_MAX)
         return SIGV4_ERR_INVALID;
     s = calloc(1, sizeof(*s));
     if (s == NULL)
@@ -265,7 +265,7 @@ signer_key(struct sigv4_signer *s, const char *secret, const char *date8, unsign
     if (s->keyed && s->generation == generation && memcmp(s->date8, date8, 8) == 0)
         return SIGV4_OK;
     s->keyed = 0;
-    st = derive_key(secret, date8, s->region, s->service, key);
+    st = sigv4_derive_key(secret, date8, s->region, s->service, key);
     if (st != SIGV4_OK)
         return st;
     params[0] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, (char *)"SHA256", 0);
@@ -298,19 +298,19 @@ md_add(EVP_MD_CTX *md, const char *p, size_t n)
 static int
 md_add_folded(EVP_MD_CTX *md, const char *value)
 {
-    struct span sp = trimmed(value);
+    struct span sp = sigv4_trimmed(value);
     size_t i = 0;
 
     while (i < sp.n) {
         size_t j = i;
 
-        while (j < sp.n && !is_ws(sp.p[j]))
+        while (j < sp.n && !sigv4_is_ws(sp.p[j]))
             j++;
         if (!md_add(md, sp.p + i, j - i))
             return 0;
         if (j == sp.n)
             break;
-        while (is_ws(sp.p[j])) /* trimmed: a non-space follows */
+        while (sigv4_is_ws(sp.p[j])) /* trimmed: a non-space follows */
             j++;
         if (!md_add(md, " ", 1))
             return 0;
@@ -333,7 +333,7 @@ signer_canonical_hash(struct sigv4_signer *s, const struct sigv4_canonical *req,
          EVP_DigestFinal_ex(s->md, md, &mdlen) == 1 && mdlen == SHA256_LEN;
     if (!ok)
         return SIGV4_ERR_CRYPTO;
-    to_hex(md, sizeof(md), body_hex);
+    sigv4_to_hex(md, sizeof(md), body_hex);
 
     ok = EVP_DigestInit_ex2(s->md, s->sha256, NULL) == 1 &&
          md_add(s->md, req->method, strlen(req->method)) && md_add(s->md, "\n", 1) &&
@@ -348,7 +348,7 @@ signer_canonical_hash(struct sigv4_signer *s, const struct sigv4_canonical *req,
          EVP_DigestFinal_ex(s->md, md, &mdlen) == 1 && mdlen == SHA256_LEN;
     if (!ok)
         return SIGV4_ERR_CRYPTO;
-    to_hex(md, sizeof(md), hex);
+    sigv4_to_hex(md, sizeof(md), hex);
     return SIGV4_OK;
 }
 
@@ -377,10 +377,11 @@ sigv4_signer_sign(struct sigv4_signer *s, const struct sigv4_canonical *req,
     if (authz == NULL || authz_len == 0)
         return SIGV4_ERR_INVALID;
     authz[0] = '\0';
-    if (s == NULL || req == NULL || creds == NULL || !is_token(req->method) || req->uri == NULL ||
-        (req->nheaders > 0 && req->headers == NULL) || req->signed_headers == NULL ||
-        (req->body == NULL && req->body_len > 0) || !is_scope_part(creds->access_key_id) ||
-        creds->secret_access_key == NULL || !is_amz_date(amz_date))
+    if (s == NULL || req == NULL || creds == NULL || !sigv4_is_token(req->method) ||
+        req->uri == NULL || (req->nheaders > 0 && req->headers == NULL) ||
+        req->signed_headers == NULL || (req->body == NULL && req->body_len > 0) ||
+        !sigv4_is_scope_part(creds->access_key_id) || creds->secret_access_key == NULL ||
+        !sigv4_is_amz_date(amz_date))
         return SIGV4_ERR_INVALID;
     st = signer_key(s, creds->secret_access_key, amz_date, generation);
     if (st != SIGV4_OK)
@@ -402,7 +403,7 @@ sigv4_signer_sign(struct sigv4_signer *s, const struct sigv4_canonical *req,
         OPENSSL_cleanse(md, sizeof(md));
         return SIGV4_ERR_CRYPTO;
     }
-    to_hex(md, sizeof(md), sig);
+    sigv4_to_hex(md, sizeof(md), sig);
     OPENSSL_cleanse(md, sizeof(md));
 
     if (!put(authz, authz_len, &at,

@@ -18,24 +18,24 @@ struct span {
 };
 
 /* White space a header value may be folded at (CR and LF included). */
-int is_ws(char c);
+int sigv4_is_ws(char c);
 /* Whether s is a non-empty RFC 7230 token: a method or a header name. */
-int is_token(const char *s);
+int sigv4_is_token(const char *s);
 /* Whether s may stand in a credential scope: non-empty, no separator or control. */
-int is_scope_part(const char *s);
+int sigv4_is_scope_part(const char *s);
 /* Whether s is an X-Amz-Date value, YYYYMMDDTHHMMSSZ. */
-int is_amz_date(const char *s);
+int sigv4_is_amz_date(const char *s);
 /* s without leading and trailing white space (is_ws). */
-struct span trimmed(const char *s);
+struct span sigv4_trimmed(const char *s);
 /* n bytes as lower-case hex into hex (2n + 1 bytes). */
-void to_hex(const unsigned char *bin, size_t n, char *hex);
+void sigv4_to_hex(const unsigned char *bin, size_t n, char *hex);
 /* SHA-256 of data. */
-sigv4_status sha256(const void *data, size_t len, unsigned char md[SHA256_LEN]);
+sigv4_status sigv4_sha256(const void *data, size_t len, unsigned char md[SHA256_LEN]);
 /* HMAC-SHA256 of data under key. */
-sigv4_status hmac_sha256(const void *key, size_t key_len, const char *data, size_t len,
-                         unsigned char md[SHA256_LEN]);
+sigv4_status sigv4_hmac_sha256(const void *key, size_t key_len, const char *data, size_t len,
+                               unsigned char md[SHA256_LEN]);
 /* The HMAC chain from "AWS4" + secret down to the signing key of a day, region and service. */
-sigv4_status derive_key(const char *secret, const char *date8, const char *region,
-                        const char *service, unsigned char key[SHA256_LEN]);
+sigv4_status sigv4_derive_key(const char *secret, const char *date8, const char *region,
+                              const char *service, unsigned char key[SHA256_LEN]);
 
 #endif

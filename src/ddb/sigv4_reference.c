@@ -137,10 +137,10 @@ signing_key(const char *secret, const char *date8, const char *region, const cha
                     strlen(service) < sizeof(cache->service);
 
     if (!cacheable) {
-        st = derive_key(secret, date8, region, service, key);
+        st = sigv4_derive_key(secret, date8, region, service, key);
         goto done;
     }
-    st = sha256(secret, strlen(secret), digest);
+    st = sigv4_sha256(secret, strlen(secret), digest);
     if (st != SIGV4_OK)
         goto done;
     if (cache->valid && memcmp(cache->date, date8, 8) == 0 && strcmp(cache->region, region) == 0 &&
@@ -155,7 +155,7 @@ signing_key(const char *secret, const char *date8, const char *region, const cha
     cache->valid = 0;
     OPENSSL_cleanse(cache->key, sizeof(cache->key));
     OPENSSL_cleanse(cache->secret_digest, sizeof(cache->secret_digest));
-    st = derive_key(secret, date8, region, service, key);
+    st = sigv4_derive_key(secret, date8, region, service, key);
     if (st != SIGV4_OK)
         goto done;
     memcpy(cache->date, date8, 8);
@@ -355,12 +355,12 @@ chdr_cmp(const void *a, const void *b)
 static sigv4_status
 add_folded(struct sbuf *out, const char *value)
 {
-    struct span sp = trimmed(value);
+    struct span sp = sigv4_trimmed(value);
     sigv4_status st = SIGV4_OK;
     for (size_t i = 0; i < sp.n && st == SIGV4_OK; i++) {
-        if (!is_ws(sp.p[i])) {
+        if (!sigv4_is_ws(sp.p[i])) {
             st = sbuf_putc(out, sp.p[i]);
-        } else if (!is_ws(sp.p[i - 1])) {
+        } else if (!sigv4_is_ws(sp.p[i - 1])) {
             st = sbuf_putc(out, ' '); /* trimmed, so i > 0 and a non-space follows */
         }
     }
@@ -464,9 +464,9 @@ check_headers(const struct sigv4_request *req, const char *amz_date, const char 
         return SIGV4_ERR_INVALID;
     for (size_t i = 0; i < req->nheaders; i++) {
         const struct sigv4_header *hd = &req->headers[i];
-        if (!is_token(hd->name) || hd->value == NULL)
+        if (!sigv4_is_token(hd->name) || hd->value == NULL)
             return SIGV4_ERR_INVALID;
-        struct span v = trimmed(hd->value);
+        struct span v = sigv4_trimmed(hd->value);
         if (strcasecmp(hd->name, "host") == 0) {
             if (v.n == 0)
                 return SIGV4_ERR_INVALID;
@@ -536,10 +536,10 @@ sigv4_sign(const struct sigv4_request *req, const struct sigv4_credentials *cred
     if (out == NULL)
         return SIGV4_ERR_INVALID;
     memset(out, 0, sizeof(*out));
-    if (req == NULL || creds == NULL || !is_token(req->method) || req->path == NULL ||
-        (req->body == NULL && req->body_len > 0) || !is_scope_part(creds->access_key_id) ||
-        creds->secret_access_key == NULL || !is_scope_part(region) || !is_scope_part(service) ||
-        !is_amz_date(amz_date)) {
+    if (req == NULL || creds == NULL || !sigv4_is_token(req->method) || req->path == NULL ||
+        (req->body == NULL && req->body_len > 0) || !sigv4_is_scope_part(creds->access_key_id) ||
+        creds->secret_access_key == NULL || !sigv4_is_scope_part(region) ||
+        !sigv4_is_scope_part(service) || !sigv4_is_amz_date(amz_date)) {
         st = SIGV4_ERR_INVALID;
         goto done;
     }
@@ -587,10 +587,10 @@ sigv4_sign(const struct sigv4_request *req, const struct sigv4_credentials *cred
     st = signing_key(creds->secret_access_key, date8, region, service, cache, key);
     if (st != SIGV4_OK)
         goto done;
-    st = hmac_sha256(key, sizeof(key), sts.data, sts.len, md);
+    st = sigv4_hmac_sha256(key, sizeof(key), sts.data, sts.len, md);
     if (st != SIGV4_OK)
         goto done;
-    to_hex(md, sizeof(md), hex);
+    sigv4_to_hex(md, sizeof(md), hex);
 
     st = sbuf_puts(&authz, SIGV4_ALGORITHM " Credential=");
     if (st == SIGV4_OK)

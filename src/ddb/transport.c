@@ -30,25 +30,25 @@ static pthread_once_t global_once = PTHREAD_ONCE_INIT;
 static CURLcode global_result = CURLE_FAILED_INIT;
 /* This process's id, kept so that a request does not ask the kernel for it: set at the first
  * transport_new and again in the child of every fork (getpid is a system call). */
-pid_t process_pid;
+pid_t transport_pid;
 
 static void
 on_fork_child(void)
 {
-    process_pid = getpid();
+    transport_pid = getpid();
 }
 
 static void
 global_init(void)
 {
     global_result = curl_global_init(CURL_GLOBAL_DEFAULT);
-    process_pid = getpid();
+    transport_pid = getpid();
     if (global_result == CURLE_OK && pthread_atfork(NULL, NULL, on_fork_child) != 0)
         global_result = CURLE_FAILED_INIT;
 }
 
 void
-sink_reset(struct sink *s)
+transport_sink_reset(struct sink *s)
 {
     free(s->buf);
     memset(s, 0, sizeof(*s));
@@ -284,8 +284,8 @@ out:
 /* Sets a request's own options on the handle. Nothing of the previous request stays but the
  * kept-alive socket and the options conn_open set, which every request shares. */
 ddb_status
-conn_prepare(struct transport *t, struct conn *c, const struct transport_request *req,
-             struct ddb_error *err)
+transport_conn_prepare(struct transport *t, struct conn *c, const struct transport_request *req,
+                       struct ddb_error *err)
 {
     CURL *h;
     CURLcode rc = CURLE_OK;
@@ -294,16 +294,16 @@ conn_prepare(struct transport *t, struct conn *c, const struct transport_request
 
     if (req->method == NULL || req->url == NULL || (req->nheaders > 0 && req->headers == NULL))
         return ddb_error_set(err, DDB_ERR_INVALID, "transport: request without method or URL");
-    if (t->owner != process_pid)
+    if (t->owner != transport_pid)
         return ddb_error_set(err, DDB_ERR_TRANSPORT,
                              "transport: created in process %ld, used in %ld (create it after "
                              "fork)",
-                             (long)t->owner, (long)process_pid);
+                             (long)t->owner, (long)transport_pid);
     st = conn_open(t, c, err);
     if (st != DDB_OK)
         return st;
     h = c->easy;
-    sink_reset(&c->sink);
+    transport_sink_reset(&c->sink);
     c->errbuf[0] = '\0';
 
     st = build_headers(c, req, err);
@@ -404,8 +404,8 @@ map_curl_error(struct conn *c, CURLcode rc, const struct transport_request *req,
 
 /* Turns a finished transfer into resp/err as transport_perform promises. */
 ddb_status
-conn_finish(struct conn *c, CURLcode rc, const struct transport_request *req,
-            struct transport_response *resp, struct ddb_error *err)
+transport_conn_finish(struct conn *c, CURLcode rc, const struct transport_request *req,
+                      struct transport_response *resp, struct ddb_error *err)
 {
     struct sink *s = &c->sink;
     long status = 0, request_size = 0;
@@ -454,7 +454,7 @@ conn_finish(struct conn *c, CURLcode rc, const struct transport_request *req,
             err->http_status = (int)status;
     }
 out:
-    sink_reset(s);
+    transport_sink_reset(s);
     return st;
 }
 
@@ -475,7 +475,7 @@ transport_new(const struct transport_options *opts, struct transport **out, stru
         st = ddb_error_set(err, DDB_ERR_NOMEM, "transport: out of memory");
         goto out;
     }
-    t->owner = process_pid;
+    t->owner = transport_pid;
     t->connect_timeout_ms = TRANSPORT_DEFAULT_CONNECT_MS;
     t->max_idle_s = TRANSPORT_DEFAULT_MAX_IDLE_S;
     t->parallel = TRANSPORT_DEFAULT_PARALLEL;
@@ -519,10 +519,10 @@ transport_perform(struct transport *t, const struct transport_request *req,
     if (req->slot != TRANSPORT_SLOT_DDB && req->slot != TRANSPORT_SLOT_IMDS)
         return ddb_error_set(err, DDB_ERR_INVALID, "transport: no such slot %d", (int)req->slot);
     c = &t->slots[req->slot];
-    st = conn_prepare(t, c, req, err);
+    st = transport_conn_prepare(t, c, req, err);
     if (st != DDB_OK)
         return st;
-    return conn_finish(c, curl_easy_perform(c->easy), req, resp, err);
+    return transport_conn_finish(c, curl_easy_perform(c->easy), req, resp, err);
 }
 
 void
@@ -540,7 +540,7 @@ conn_close(struct conn *c)
     if (c->easy != NULL)
         curl_easy_cleanup(c->easy);
     free(c->url);
-    sink_reset(&c->sink);
+    transport_sink_reset(&c->sink);
     memset(c, 0, sizeof(*c));
 }
 

@@ -63,15 +63,15 @@ struct transport {
 };
 
 /* This process's id (transport.c), set at the first transport_new and in every forked child. */
-extern pid_t process_pid;
+extern pid_t transport_pid;
 
 /* Empties a sink, freeing what it received. */
-void sink_reset(struct sink *s);
+void transport_sink_reset(struct sink *s);
 /* Sets a request's own options on the handle, making it first if need be. */
-ddb_status conn_prepare(struct transport *t, struct conn *c, const struct transport_request *req,
-                        struct ddb_error *err);
+ddb_status transport_conn_prepare(struct transport *t, struct conn *c,
+                                  const struct transport_request *req, struct ddb_error *err);
 /* Turns a finished transfer into resp/err as transport_perform promises. */
-ddb_status conn_finish(struct conn *c, CURLcode rc, const struct transport_request *req,
-                       struct transport_response *resp, struct ddb_error *err);
+ddb_status transport_conn_finish(struct conn *c, CURLcode rc, const struct transport_request *req,
+                                 struct transport_response *resp, struct ddb_error *err);
 
 #endif

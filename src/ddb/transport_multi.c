@@ -20,7 +20,7 @@ parallel_start(struct transport *t, int k, const struct transport_request *req,
     CURLMcode mc;
     ddb_status st;
 
-    st = conn_prepare(t, c, req, err);
+    st = transport_conn_prepare(t, c, req, err);
     if (st != DDB_OK)
         goto out;
     /* Private data: which handle this is, to find it again when it is done. */
@@ -55,7 +55,7 @@ transport_perform_parallel(struct transport *t, const struct transport_request *
     if (n == 0)
         return DDB_OK;
     ddb_error_clear(&local);
-    if (t->owner != process_pid) {
+    if (t->owner != transport_pid) {
         st = ddb_error_set(&local, DDB_ERR_TRANSPORT, "transport: used across fork");
         goto fail_all;
     }
@@ -120,8 +120,8 @@ transport_perform_parallel(struct transport *t, const struct transport_request *
             mc = curl_multi_remove_handle(t->multi, c->easy);
             if (mc != CURLM_OK)
                 goto multi_failed;
-            results[running[k]] = conn_finish(c, msg->data.result, &reqs[running[k]],
-                                              &resps[running[k]], &errs[running[k]]);
+            results[running[k]] = transport_conn_finish(c, msg->data.result, &reqs[running[k]],
+                                                        &resps[running[k]], &errs[running[k]]);
             running[k] = SIZE_MAX;
             active--;
         }
@@ -142,7 +142,7 @@ multi_failed:
         if (running[k] == SIZE_MAX)
             continue;
         (void)curl_multi_remove_handle(t->multi, t->par[k].easy);
-        sink_reset(&t->par[k].sink);
+        transport_sink_reset(&t->par[k].sink);
         results[running[k]] = st;
         errs[running[k]] = local;
         running[k] = SIZE_MAX;
