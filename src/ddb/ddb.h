@@ -65,13 +65,15 @@ void ddb_client_stats(const struct ddb_client *c, struct ddb_stats *out);
  * total_ms) and this deadline; a call with less than 100 ms left sends nothing and fails
  * with DDB_ERR_TIMEOUT. The api sets it when a request starts and clears it at its end. */
 void ddb_client_set_deadline(struct ddb_client *c, uint64_t deadline_ms);
+/* The deadline set, 0 when none. */
 uint64_t ddb_client_deadline(const struct ddb_client *c);
 
 /* Sets the hooks (copied; NULL removes them). */
 void ddb_client_set_hooks(struct ddb_client *c, const struct ddb_hooks *hooks);
 
-/* The resolved endpoint URL and region, for logs. */
+/* The resolved endpoint URL, for logs. */
 const char *ddb_client_endpoint(const struct ddb_client *c);
+/* The resolved region, for logs. */
 const char *ddb_client_region(const struct ddb_client *c);
 
 /* One operation ("PutItem", ...) with retries: signs, sends, checks the CRC, parses the
@@ -102,8 +104,9 @@ struct ddb_cond {
     json_object **old_item;
 };
 
-/* Table operations. create takes a CreateTable input document (borrowed). */
+/* CreateTable from a CreateTable input document (borrowed). */
 ddb_status ddb_create_table(struct ddb_client *c, json_object *input, struct ddb_error *err);
+/* DescribeTable; *table_desc (may be NULL to ignore) receives its Table member. */
 ddb_status ddb_describe_table(struct ddb_client *c, const char *table, json_object **table_desc,
                               struct ddb_error *err);
 /* Polls until the table and its GSIs are ACTIVE; DDB_ERR_NOT_FOUND if it never appeared
@@ -120,10 +123,12 @@ ddb_status ddb_put_item(struct ddb_client *c, const char *table, json_object *it
 /* *item is the item, or NULL when there is none. */
 ddb_status ddb_get_item(struct ddb_client *c, const char *table, json_object *key, int consistent,
                         json_object **item, struct ddb_error *err);
+/* UpdateItem; update_expression NULL creates the item with its key only, as in AWS. */
 ddb_status ddb_update_item(struct ddb_client *c, const char *table, json_object *key,
                            const char *update_expression, const struct ddb_cond *cond,
                            const char *return_values, json_object **attributes,
                            struct ddb_error *err);
+/* DeleteItem. */
 ddb_status ddb_delete_item(struct ddb_client *c, const char *table, json_object *key,
                            const struct ddb_cond *cond, const char *return_values,
                            json_object **attributes, struct ddb_error *err);
@@ -141,9 +146,11 @@ struct ddb_page_request {
     int descending;            /* Query only: ScanIndexForward=false */
     int consistent;
 };
-/* *items is a new array of items; *last_key the LastEvaluatedKey (new reference) or NULL. */
+/* Query: *items is a new array of items; *last_key the LastEvaluatedKey (new reference) or
+ * NULL. */
 ddb_status ddb_query(struct ddb_client *c, const struct ddb_page_request *req, json_object **items,
                      json_object **last_key, struct ddb_error *err);
+/* Scan, as ddb_query. */
 ddb_status ddb_scan(struct ddb_client *c, const struct ddb_page_request *req, json_object **items,
                     json_object **last_key, struct ddb_error *err);
 
