@@ -1,4 +1,5 @@
-/* AWS credentials chain: environment, shared credentials file, EC2 instance metadata (IMDSv2).
+/* The AWS credentials chain and its first link, the environment; the shared credentials file
+ * (creds_file.c) and EC2 instance metadata, IMDSv2 (creds_imds.c), are the others.
  * Secrets are copied only into struct creds and wiped from every buffer we own once used; no
  * error message ever carries a key, a secret, a session token or an IMDS token. */
 #include "creds.h"

@@ -1,4 +1,5 @@
-/* HTTP transport: a per-process pool of kept-alive libcurl easy handles.
+/* HTTP transport: a per-process pool of kept-alive libcurl easy handles, and requests sent one
+ * at a time on them (transport_multi.c sends them in parallel).
  *
  * Per-process singleton: curl_global_init runs once per process, guarded by pthread_once,
  * the first time transport_new (and so ddb_client_new) is called. It is never undone; the
