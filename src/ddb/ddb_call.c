@@ -113,7 +113,7 @@ signed_req_free(struct signed_req *s)
 }
 
 ddb_status
-sigv4_to_ddb(sigv4_status s, struct ddb_error *err)
+ddb_status_from_sigv4(sigv4_status s, struct ddb_error *err)
 {
     switch (s) {
     case SIGV4_OK:
@@ -204,11 +204,11 @@ call_sign(struct ddb_client *c, const char *operation, struct call *call, long t
     sc = (struct sigv4_credentials){cr->access_key_id, cr->secret_access_key,
                                     has_token ? cr->session_token : NULL};
     memcpy(s->authz, DDB_AUTHZ_HEADER, sizeof(DDB_AUTHZ_HEADER) - 1);
-    st = sigv4_to_ddb(sigv4_signer_sign(c->signer, &canon, &sc, gen,
-                                        s->date + sizeof(DDB_DATE_HEADER) - 1,
-                                        s->authz + sizeof(DDB_AUTHZ_HEADER) - 1,
-                                        sizeof(s->authz) - (sizeof(DDB_AUTHZ_HEADER) - 1)),
-                      err);
+    st = ddb_status_from_sigv4(sigv4_signer_sign(c->signer, &canon, &sc, gen,
+                                                 s->date + sizeof(DDB_DATE_HEADER) - 1,
+                                                 s->authz + sizeof(DDB_AUTHZ_HEADER) - 1,
+                                                 sizeof(s->authz) - (sizeof(DDB_AUTHZ_HEADER) - 1)),
+                               err);
     if (st != DDB_OK)
         goto out;
 

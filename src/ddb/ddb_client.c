@@ -59,7 +59,7 @@ ddb_client_new(const struct ddb_options *opts, struct ddb_client **out, struct d
         goto out;
     snprintf(c->url, sizeof(c->url), "%s/", c->ep.url);
     snprintf(c->host_line, sizeof(c->host_line), "%s%s", DDB_HOST_HEADER, c->ep.host);
-    st = sigv4_to_ddb(sigv4_signer_new(c->ep.region, DDB_SERVICE, &c->signer), err);
+    st = ddb_status_from_sigv4(sigv4_signer_new(c->ep.region, DDB_SERVICE, &c->signer), err);
     if (st != DDB_OK)
         goto out;
     c->tok = json_tokener_new_ex(DDB_JSON_DEPTH);

@@ -42,6 +42,6 @@ struct ddb_client {
 };
 
 /* ddb_call.c: a signer's status as the client's, with a message. */
-ddb_status sigv4_to_ddb(sigv4_status s, struct ddb_error *err);
+ddb_status ddb_status_from_sigv4(sigv4_status s, struct ddb_error *err);
 
 #endif
