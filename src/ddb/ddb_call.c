@@ -1,4 +1,4 @@
-/* The DynamoDB client: signs each attempt, sends it on the kept-alive transport, checks and
+/* A DynamoDB call: the client signs each attempt, sends it on the kept-alive transport, checks and
  * parses the answer, and retries what may be retried within attempts and one deadline.
  *
  * A retry is a decision per operation (retry_repeatable): a read, or a delete that only asks
@@ -48,7 +48,7 @@
 #define DDB_DATE_HEADER "X-Amz-Date: "
 #define DDB_AUTHZ_HEADER "Authorization: "
 #define DDB_CONTENT_TYPE_LINE "Content-Type: " DDB_CONTENT_TYPE
-/* The signed headers, sorted, as signed (the lines above are sent in their own order). */
+/* The signed headers, sorted, as signed (the header lines are sent in their own order). */
 #define DDB_SIGNED_HEADERS "content-type;host;x-amz-date;x-amz-target"
 #define DDB_SIGNED_HEADERS_TOKEN "content-type;host;x-amz-date;x-amz-security-token;x-amz-target"
 /* "AWS4-HMAC-SHA256 Credential=" key id (< 128) "/" scope (< 150) ", SignedHeaders=" list

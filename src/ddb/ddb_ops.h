@@ -7,7 +7,7 @@
 
 #include "ddb.h"
 
-/* Callers may pass a NULL err; the functions below always have one to fill. */
+/* Callers may pass a NULL err; the operations always have one to fill. */
 #define OPS_ERR(err, scratch) ((err) != NULL ? (err) : &(scratch))
 
 /* Adds val under the literal key, taking ownership of val in every case (NULL: out of memory). */
