@@ -1,8 +1,8 @@
-/* BatchWriteItem and BatchGetItem for one table: the caller's list is cut into chunks of the
- * service's limits, the chunks of a round go out together through ddb_call_parallel, and
- * whatever DynamoDB leaves unprocessed is sent again after a backoff until nothing is left
- * or the deadline passes. Nothing is dropped silently: leftovers end in an error saying how
- * many. */
+/* The batch engine of BatchWriteItem and BatchGetItem (ddb_batch_write.c, ddb_batch_get.c),
+ * for one table: the caller's list is cut into chunks of the service's limits, the chunks of a
+ * round go out together through ddb_call_parallel, and whatever DynamoDB leaves unprocessed is
+ * sent again after a backoff until nothing is left or the deadline passes. Nothing is dropped
+ * silently: leftovers end in an error saying how many. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
