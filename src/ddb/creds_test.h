@@ -10,8 +10,7 @@
 ddb_status creds_provider_get(struct creds_provider *p, struct creds *out, struct ddb_error *err);
 
 /* Reads one profile of a shared credentials file (INI: [profile] sections, key = value,
- * '#' and ';' comments). DDB_ERR_CREDENTIALS if the file or profile or keys are missing.
- */
+ * '#' and ';' comments). DDB_ERR_CREDENTIALS if the file or profile or keys are missing. */
 ddb_status creds_read_file(const char *path, const char *profile, struct creds *out,
                            struct ddb_error *err);
 
