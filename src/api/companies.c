@@ -51,7 +51,7 @@ companies_list(void *app, const struct http_request *req, const struct router_pa
     repo_status st;
 
     (void)params;
-    if (validate_limit(req, &limit, resp) != VALIDATE_OK)
+    if (validate_limit_or_reply(req, &limit, resp) != VALIDATE_OK)
         return;
     ddb_error_clear(&err);
     st = company_repo_list(repo, limit, http_request_query(req, "cursor"), &items, &next, &err);
@@ -87,8 +87,9 @@ companies_create(void *app, const struct http_request *req, const struct router_
     repo_status st;
 
     (void)params;
-    if (validate_body(req, companies_create_fields, COMPANIES_NFIELDS(companies_create_fields),
-                      &body, resp) != VALIDATE_OK)
+    if (validate_body_or_reply(req, companies_create_fields,
+                               COMPANIES_NFIELDS(companies_create_fields), &body,
+                               resp) != VALIDATE_OK)
         return;
     json_object_object_get_ex(body, "name", &name);
     json_object_object_get_ex(body, "keywords", &keywords);
@@ -136,10 +137,11 @@ companies_update(void *app, const struct http_request *req, const struct router_
 
     if (id == NULL)
         return;
-    if (validate_if_match(req, &match, &present, resp) != VALIDATE_OK)
+    if (validate_if_match_or_reply(req, &match, &present, resp) != VALIDATE_OK)
         return;
-    if (validate_body(req, companies_update_fields, COMPANIES_NFIELDS(companies_update_fields),
-                      &body, resp) != VALIDATE_OK)
+    if (validate_body_or_reply(req, companies_update_fields,
+                               COMPANIES_NFIELDS(companies_update_fields), &body,
+                               resp) != VALIDATE_OK)
         return;
     json_object_object_get_ex(body, "name", &name);
     json_object_object_get_ex(body, "keywords", &keywords);
@@ -193,7 +195,7 @@ companies_delete(void *app, const struct http_request *req, const struct router_
 
     if (id == NULL)
         return;
-    if (validate_if_match(req, &match, &present, resp) != VALIDATE_OK)
+    if (validate_if_match_or_reply(req, &match, &present, resp) != VALIDATE_OK)
         return;
     if (reply_if_unmatchable(repo, company_repo_get, id, &match, present, req, resp,
                              "company match"))

@@ -56,8 +56,8 @@ donors_create(void *app, const struct http_request *req, const struct router_par
     repo_status st;
 
     (void)params;
-    if (validate_body(req, donors_create_fields, DONORS_NFIELDS(donors_create_fields), &body,
-                      resp) != VALIDATE_OK)
+    if (validate_body_or_reply(req, donors_create_fields, DONORS_NFIELDS(donors_create_fields),
+                               &body, resp) != VALIDATE_OK)
         return;
     json_object_object_get_ex(body, "email", &email);
     /* Validated: at most 254 bytes of ASCII. Stored lower-cased, so the same address in
@@ -130,7 +130,7 @@ donors_list(void *app, const struct http_request *req, const struct router_param
                            "must be one of A+ A- B+ B- AB+ AB- O+ O- (send '+' as %2B)");
         goto out;
     }
-    if (validate_limit(req, &limit, resp) != VALIDATE_OK)
+    if (validate_limit_or_reply(req, &limit, resp) != VALIDATE_OK)
         goto out;
     ddb_error_clear(&err);
     st = donor_repo_list_city(repo, stored, type, limit, http_request_query(req, "cursor"), &items,
@@ -162,10 +162,10 @@ donors_update(void *app, const struct http_request *req, const struct router_par
 
     if (email == NULL)
         return;
-    if (validate_if_match(req, &match, &present, resp) != VALIDATE_OK)
+    if (validate_if_match_or_reply(req, &match, &present, resp) != VALIDATE_OK)
         return;
-    if (validate_body(req, donors_update_fields, DONORS_NFIELDS(donors_update_fields), &body,
-                      resp) != VALIDATE_OK)
+    if (validate_body_or_reply(req, donors_update_fields, DONORS_NFIELDS(donors_update_fields),
+                               &body, resp) != VALIDATE_OK)
         return;
     if (json_object_object_length(body) == 0) {
         validate_reply_one(resp, req, "body", "give at least one of first_name, city, type");
@@ -199,7 +199,7 @@ donors_delete(void *app, const struct http_request *req, const struct router_par
 
     if (email == NULL)
         return;
-    if (validate_if_match(req, &match, &present, resp) != VALIDATE_OK)
+    if (validate_if_match_or_reply(req, &match, &present, resp) != VALIDATE_OK)
         return;
     if (reply_if_unmatchable(repo, donor_repo_get, email, &match, present, req, resp,
                              "donor match"))

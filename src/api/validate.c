@@ -366,8 +366,8 @@ validate_reply_one(struct http_response *resp, const struct http_request *req, c
 }
 
 validate_status
-validate_body(const struct http_request *req, const struct validate_field *fields, size_t n,
-              json_object **out, struct http_response *resp)
+validate_body_or_reply(const struct http_request *req, const struct validate_field *fields,
+                       size_t n, json_object **out, struct http_response *resp)
 {
     json_object *obj = NULL;
     json_object *errors = NULL;
@@ -416,7 +416,7 @@ validate_body(const struct http_request *req, const struct validate_field *field
 }
 
 validate_status
-validate_limit(const struct http_request *req, int *limit, struct http_response *resp)
+validate_limit_or_reply(const struct http_request *req, int *limit, struct http_response *resp)
 {
     const char *s = http_request_query(req, "limit");
     int value = 0;
@@ -493,8 +493,8 @@ validate_entity_tag(const char **pp, struct repo_match *match)
 }
 
 validate_status
-validate_if_match(const struct http_request *req, struct repo_match *match, int *present,
-                  struct http_response *resp)
+validate_if_match_or_reply(const struct http_request *req, struct repo_match *match, int *present,
+                           struct http_response *resp)
 {
     const char *p = req->if_match;
     size_t tags = 0;

@@ -75,26 +75,27 @@ int validate_error_add(json_object **errors, const char *field, const char *mess
 int validate_object(json_object *obj, const struct validate_field *fields, size_t n,
                     json_object **errors);
 
-/* How validate_* that answer for the caller end: VALIDATE_OK (go on) or VALIDATE_ANSWERED
- * (resp holds the 400/404/422/500 to send). */
+/* How the validate_*_or_reply functions, which answer the request themselves when its input
+ * fails, end: VALIDATE_OK (go on) or VALIDATE_ANSWERED (resp holds the 400/422/500 to send). */
 typedef enum { VALIDATE_OK = 0, VALIDATE_ANSWERED } validate_status;
 
 /* The request's JSON body, parsed strictly (marshal_parse: 400 when empty, malformed or not
  * UTF-8) and checked against the table (422 with every error). *out is a new reference. */
-validate_status validate_body(const struct http_request *req, const struct validate_field *fields,
-                              size_t n, json_object **out, struct http_response *resp);
+validate_status validate_body_or_reply(const struct http_request *req,
+                                       const struct validate_field *fields, size_t n,
+                                       json_object **out, struct http_response *resp);
 
 /* The limit query parameter: absent is 20; else 1..100 in decimal digits only, or 422 on
  * "limit". */
-validate_status validate_limit(const struct http_request *req, int *limit,
-                               struct http_response *resp);
+validate_status validate_limit_or_reply(const struct http_request *req, int *limit,
+                                        struct http_response *resp);
 
 /* If-Match: absent (*present = 0), "*", or a comma-separated list of entity tags. Strong tags
  * holding a version number go to match->versions; weak tags (W/"...") and other opaque tags
  * are well-formed but can never match (strong comparison). Anything else, "*" in a list, or
  * more than REPO_MATCH_MAX version tags is a 400. */
-validate_status validate_if_match(const struct http_request *req, struct repo_match *match,
-                                  int *present, struct http_response *resp);
+validate_status validate_if_match_or_reply(const struct http_request *req, struct repo_match *match,
+                                           int *present, struct http_response *resp);
 
 /* A 422 problem document with one error. */
 void validate_reply_one(struct http_response *resp, const struct http_request *req,

@@ -27,15 +27,12 @@ struct creds_options {
 ddb_status creds_provider_new(const struct creds_options *opts, struct transport *t,
                               struct creds_provider **out, struct ddb_error *err);
 
-/* Current credentials, first found wins: AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY
+/* The current credentials, first found wins: AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY
  * (/AWS_SESSION_TOKEN); the shared credentials file (AWS_SHARED_CREDENTIALS_FILE or
  * ~/.aws/credentials, profile AWS_PROFILE or "default"); IMDSv2 (endpoint
  * AWS_EC2_METADATA_SERVICE_ENDPOINT or http://169.254.169.254, skipped when
- * AWS_EC2_METADATA_DISABLED=true). Metadata credentials are refreshed refresh_margin_s before
- * their Expiration. Copies them into out. DDB_ERR_CREDENTIALS when none are found. */
-ddb_status creds_provider_get(struct creds_provider *p, struct creds *out, struct ddb_error *err);
-
-/* As creds_provider_get, without the copy: *out points at the provider's own credentials,
+ * AWS_EC2_METADATA_DISABLED=true), refreshed refresh_margin_s before their Expiration.
+ * DDB_ERR_CREDENTIALS when none are found. *out points at the provider's own credentials,
  * valid until the next call into the provider (a refresh rewrites them in place), and
  * *generation changes whenever they do, so what is derived from them (a signing key, a header
  * line) is kept while it stays the same. */
@@ -44,12 +41,6 @@ ddb_status creds_provider_current(struct creds_provider *p, const struct creds *
 
 /* Frees the provider and wipes the credentials it held. NULL is allowed. */
 void creds_provider_free(struct creds_provider *p);
-
-/* Reads one profile of a shared credentials file (INI: [profile] sections, key = value,
- * '#' and ';' comments). DDB_ERR_CREDENTIALS if the file or profile or keys are missing.
- * Exposed for tests. */
-ddb_status creds_read_file(const char *path, const char *profile, struct creds *out,
-                           struct ddb_error *err);
 
 /* Overwrites the secret parts of c with zeros. */
 void creds_wipe(struct creds *c);

@@ -65,13 +65,15 @@ void ddb_client_stats(const struct ddb_client *c, struct ddb_stats *out);
  * total_ms) and this deadline; a call with less than 100 ms left sends nothing and fails
  * with DDB_ERR_TIMEOUT. The api sets it when a request starts and clears it at its end. */
 void ddb_client_set_deadline(struct ddb_client *c, uint64_t deadline_ms);
+/* The deadline set, 0 when none. */
 uint64_t ddb_client_deadline(const struct ddb_client *c);
 
 /* Sets the hooks (copied; NULL removes them). */
 void ddb_client_set_hooks(struct ddb_client *c, const struct ddb_hooks *hooks);
 
-/* The resolved endpoint URL and region, for logs. */
+/* The resolved endpoint URL, for logs. */
 const char *ddb_client_endpoint(const struct ddb_client *c);
+/* The resolved region, for logs. */
 const char *ddb_client_region(const struct ddb_client *c);
 
 /* One operation ("PutItem", ...) with retries: signs, sends, checks the CRC, parses the
@@ -102,17 +104,15 @@ struct ddb_cond {
     json_object **old_item;
 };
 
-/* Table operations. create takes a CreateTable input document (borrowed). */
+/* CreateTable from a CreateTable input document (borrowed). */
 ddb_status ddb_create_table(struct ddb_client *c, json_object *input, struct ddb_error *err);
+/* DescribeTable; *table_desc (may be NULL to ignore) receives its Table member. */
 ddb_status ddb_describe_table(struct ddb_client *c, const char *table, json_object **table_desc,
                               struct ddb_error *err);
 /* Polls until the table and its GSIs are ACTIVE; DDB_ERR_NOT_FOUND if it never appeared
  * (or is being deleted), DDB_ERR_TIMEOUT if it was still not active after timeout_ms. */
 ddb_status ddb_wait_table_active(struct ddb_client *c, const char *table, long timeout_ms,
                                  struct ddb_error *err);
-ddb_status ddb_delete_table(struct ddb_client *c, const char *table, struct ddb_error *err);
-/* Every table name, following pagination; *names is a new JSON array of strings. */
-ddb_status ddb_list_tables(struct ddb_client *c, json_object **names, struct ddb_error *err);
 
 /* Item operations. item and key are maps of attribute values (borrowed). return_values is
  * NULL or "NONE", "ALL_OLD", "ALL_NEW", ...; *attributes (may be NULL to ignore) receives the
@@ -123,10 +123,12 @@ ddb_status ddb_put_item(struct ddb_client *c, const char *table, json_object *it
 /* *item is the item, or NULL when there is none. */
 ddb_status ddb_get_item(struct ddb_client *c, const char *table, json_object *key, int consistent,
                         json_object **item, struct ddb_error *err);
+/* UpdateItem; update_expression NULL creates the item with its key only, as in AWS. */
 ddb_status ddb_update_item(struct ddb_client *c, const char *table, json_object *key,
                            const char *update_expression, const struct ddb_cond *cond,
                            const char *return_values, json_object **attributes,
                            struct ddb_error *err);
+/* DeleteItem. */
 ddb_status ddb_delete_item(struct ddb_client *c, const char *table, json_object *key,
                            const struct ddb_cond *cond, const char *return_values,
                            json_object **attributes, struct ddb_error *err);
@@ -144,9 +146,11 @@ struct ddb_page_request {
     int descending;            /* Query only: ScanIndexForward=false */
     int consistent;
 };
-/* *items is a new array of items; *last_key the LastEvaluatedKey (new reference) or NULL. */
+/* Query: *items is a new array of items; *last_key the LastEvaluatedKey (new reference) or
+ * NULL. */
 ddb_status ddb_query(struct ddb_client *c, const struct ddb_page_request *req, json_object **items,
                      json_object **last_key, struct ddb_error *err);
+/* Scan, as ddb_query. */
 ddb_status ddb_scan(struct ddb_client *c, const struct ddb_page_request *req, json_object **items,
                     json_object **last_key, struct ddb_error *err);
 
@@ -155,10 +159,5 @@ ddb_status ddb_scan(struct ddb_client *c, const struct ddb_page_request *req, js
  * items are re-sent with backoff until done or the deadline. */
 ddb_status ddb_batch_write(struct ddb_client *c, const char *table, json_object *requests,
                            struct ddb_error *err);
-/* BatchGetItem for one table: keys is an array of key maps (borrowed). Chunks of 100;
- * unprocessed keys re-sent. *items is a new array, in no particular order. A key given
- * twice (numbers compared by value) is asked for, and answered, once. */
-ddb_status ddb_batch_get(struct ddb_client *c, const char *table, json_object *keys, int consistent,
-                         json_object **items, struct ddb_error *err);
 
 #endif

@@ -1,26 +1,16 @@
-/* DynamoDB table and item operations: each checks its arguments, builds the request with
- * json-c, sends it through ddb_call and takes what the caller asked for from the answer. */
-#include <errno.h>
+/* What the DynamoDB table (ddb_table_ops.c) and item (ddb_item_ops.c) operations share: building
+ * a request with json-c, checking a table name, taking a member from the answer. */
 #include <string.h>
-#include <time.h>
 
 #include "ddb.h"
-#include "marshal.h"
-#include "util/clock.h"
+#include "ddb_ops.h"
 #include "util/jobj.h"
 
 /* TableName takes a name (3..255) or, since 2024, a table ARN (up to 1024). */
 #define OPS_TABLE_MAX 1024
 
-/* Growing interval between DescribeTable polls while waiting for a table. */
-#define OPS_POLL_FIRST_MS 20
-#define OPS_POLL_MAX_MS 1000
-
-/* Callers may pass a NULL err; the functions below always have one to fill. */
-#define OPS_ERR(err, scratch) ((err) != NULL ? (err) : &(scratch))
-
 /* Adds val under key, taking ownership of val in every case (NULL val: out of memory). */
-static ddb_status
+ddb_status
 ops_add(json_object *obj, const char *key, json_object *val, struct ddb_error *err)
 {
     /* Every key here is a literal ("TableName", "Key", ...): json-c need not copy it. */
@@ -29,20 +19,20 @@ ops_add(json_object *obj, const char *key, json_object *val, struct ddb_error *e
     return DDB_OK;
 }
 
-static ddb_status
+ddb_status
 ops_add_string(json_object *obj, const char *key, const char *s, struct ddb_error *err)
 {
     return ops_add(obj, key, json_object_new_string(s), err);
 }
 
 /* Adds a caller's object under key; the caller keeps its own reference. */
-static ddb_status
+ddb_status
 ops_add_borrowed(json_object *obj, const char *key, json_object *val, struct ddb_error *err)
 {
     return ops_add(obj, key, json_object_get(val), err);
 }
 
-static ddb_status
+ddb_status
 ops_check_table(const char *table, struct ddb_error *err)
 {
     if (table == NULL || table[0] == '\0')
@@ -53,97 +43,8 @@ ops_check_table(const char *table, struct ddb_error *err)
     return DDB_OK;
 }
 
-/* A map of attribute values: a non-empty object whose members are each {"T": value}. */
-static ddb_status
-ops_check_av_map(json_object *map, const char *what, size_t max_members, struct ddb_error *err)
-{
-    if (map == NULL || !json_object_is_type(map, json_type_object))
-        return ddb_error_set(err, DDB_ERR_INVALID, "%s is not a map of attribute values", what);
-    size_t n = (size_t)json_object_object_length(map);
-    if (n == 0)
-        return ddb_error_set(err, DDB_ERR_INVALID, "%s is empty", what);
-    if (max_members != 0 && n > max_members)
-        return ddb_error_set(err, DDB_ERR_INVALID, "%s has %zu attributes, at most %zu allowed",
-                             what, n, max_members);
-    json_object_object_foreach(map, name, av)
-    {
-        if (name[0] == '\0')
-            return ddb_error_set(err, DDB_ERR_INVALID, "%s has an empty attribute name", what);
-        if (av == NULL || !json_object_is_type(av, json_type_object) ||
-            json_object_object_length(av) != 1)
-            return ddb_error_set(err, DDB_ERR_INVALID,
-                                 "%s: attribute \"%s\" is not an attribute value", what, name);
-    }
-    return DDB_OK;
-}
-
-/* A key has its partition attribute and at most a sort attribute. */
-static ddb_status
-ops_check_key(json_object *key, struct ddb_error *err)
-{
-    return ops_check_av_map(key, "key", 2, err);
-}
-
-/* NULL or an object: ExpressionAttributeNames/Values and ExclusiveStartKey. */
-static ddb_status
-ops_check_optional_map(json_object *map, const char *what, struct ddb_error *err)
-{
-    if (map == NULL)
-        return DDB_OK;
-    if (!json_object_is_type(map, json_type_object) || json_object_object_length(map) == 0)
-        return ddb_error_set(err, DDB_ERR_INVALID, "%s must be a non-empty object", what);
-    return DDB_OK;
-}
-
-/* NULL means "not given"; an empty expression is always a mistake (AWS rejects it). */
-static ddb_status
-ops_check_expression(const char *expr, const char *what, struct ddb_error *err)
-{
-    if (expr != NULL && expr[0] == '\0')
-        return ddb_error_set(err, DDB_ERR_INVALID, "%s is empty", what);
-    return DDB_OK;
-}
-
-/* has_other_expression: names and values may serve another expression (UpdateExpression);
- * without any expression AWS rejects them, so we do too, before sending. */
-static ddb_status
-ops_check_cond(const struct ddb_cond *cond, int has_other_expression, struct ddb_error *err)
-{
-    ddb_status st;
-
-    if (cond == NULL)
-        return DDB_OK;
-    if ((st = ops_check_expression(cond->expression, "ConditionExpression", err)) != DDB_OK)
-        return st;
-    if ((st = ops_check_optional_map(cond->names, "ExpressionAttributeNames", err)) != DDB_OK)
-        return st;
-    if ((st = ops_check_optional_map(cond->values, "ExpressionAttributeValues", err)) != DDB_OK)
-        return st;
-    if (cond->expression == NULL && !has_other_expression &&
-        (cond->names != NULL || cond->values != NULL))
-        return ddb_error_set(err, DDB_ERR_INVALID,
-                             "expression names or values given without an expression");
-    return DDB_OK;
-}
-
-/* ReturnValues each operation accepts; put and delete only return old images. */
-static const char *const ops_rv_put_delete[] = {"NONE", "ALL_OLD", NULL};
-static const char *const ops_rv_update[] = {"NONE",    "ALL_OLD",     "UPDATED_OLD",
-                                            "ALL_NEW", "UPDATED_NEW", NULL};
-
-static ddb_status
-ops_check_return_values(const char *rv, const char *const *allowed, struct ddb_error *err)
-{
-    if (rv == NULL)
-        return DDB_OK;
-    for (size_t i = 0; allowed[i] != NULL; i++)
-        if (strcmp(rv, allowed[i]) == 0)
-            return DDB_OK;
-    return ddb_error_set(err, DDB_ERR_INVALID, "ReturnValues \"%s\" is not allowed here", rv);
-}
-
 /* A new request with TableName set. */
-static ddb_status
+ddb_status
 ops_request_new(const char *table, json_object **out, struct ddb_error *err)
 {
     ddb_status st;
@@ -160,31 +61,9 @@ ops_request_new(const char *table, json_object **out, struct ddb_error *err)
     return DDB_OK;
 }
 
-static ddb_status
-ops_add_cond(json_object *req, const struct ddb_cond *cond, struct ddb_error *err)
-{
-    ddb_status st = DDB_OK;
-
-    if (cond == NULL)
-        return DDB_OK;
-    if (cond->expression != NULL &&
-        (st = ops_add_string(req, "ConditionExpression", cond->expression, err)) != DDB_OK)
-        return st;
-    if (cond->names != NULL &&
-        (st = ops_add_borrowed(req, "ExpressionAttributeNames", cond->names, err)) != DDB_OK)
-        return st;
-    if (cond->values != NULL &&
-        (st = ops_add_borrowed(req, "ExpressionAttributeValues", cond->values, err)) != DDB_OK)
-        return st;
-    if (cond->old_item != NULL &&
-        (st = ops_add_string(req, "ReturnValuesOnConditionCheckFailure", "ALL_OLD", err)) != DDB_OK)
-        return st;
-    return DDB_OK;
-}
-
 /* Takes member `name` of resp as a new reference, NULL when absent or JSON null. A member of
  * another type than `type` means the answer is not what DynamoDB sends. */
-static ddb_status
+ddb_status
 ops_take(json_object *resp, const char *name, json_type type, json_object **out,
          struct ddb_error *err)
 {
@@ -202,69 +81,8 @@ ops_take(json_object *resp, const char *name, json_type type, json_object **out,
     return DDB_OK;
 }
 
-/* Sends req and, when attributes is not NULL, hands back the answer's Attributes map. */
-/* The opening every write operation shares: a clean error, no attributes yet, a client. */
-static ddb_status
-ops_write_begin(struct ddb_client *c, json_object **attributes, struct ddb_error *err)
-{
-    ddb_error_clear(err);
-    if (attributes != NULL)
-        *attributes = NULL;
-    if (c == NULL)
-        return ddb_error_set(err, DDB_ERR_INVALID, "no client");
-    return DDB_OK;
-}
-
-/* The write operations share one request shape: the table, the item or key under member,
- * an optional update expression, the condition, ReturnValues; Attributes come back. */
-struct ops_write {
-    const char *op;
-    const char *member; /* "Item" or "Key" */
-    json_object *value;
-    const char *update_expression;
-    const struct ddb_cond *cond;
-    const char *return_values;
-};
-
-static ddb_status
-ops_write_item(struct ddb_client *c, const char *table, const struct ops_write *w,
-               json_object **attributes, struct ddb_error *err)
-{
-    ddb_status st;
-    json_object *req = NULL, *resp = NULL;
-
-    if (w->cond != NULL && w->cond->old_item != NULL)
-        *w->cond->old_item = NULL;
-    if ((st = ops_request_new(table, &req, err)) != DDB_OK ||
-        (st = ops_add_borrowed(req, w->member, w->value, err)) != DDB_OK ||
-        (st = ops_add_cond(req, w->cond, err)) != DDB_OK)
-        goto done;
-    if (w->update_expression != NULL &&
-        (st = ops_add_string(req, "UpdateExpression", w->update_expression, err)) != DDB_OK)
-        goto done;
-    if (w->return_values != NULL &&
-        (st = ops_add_string(req, "ReturnValues", w->return_values, err)) != DDB_OK)
-        goto done;
-    st = ddb_call(c, w->op, req, &resp, err);
-    if (st == DDB_ERR_CONDITIONAL && resp != NULL && w->cond != NULL && w->cond->old_item != NULL) {
-        struct ddb_error terr;
-
-        /* A malformed Item is no worse than none: the caller then reads the item. */
-        if (ops_take(resp, "Item", json_type_object, w->cond->old_item, &terr) != DDB_OK)
-            *w->cond->old_item = NULL;
-    }
-    if (st != DDB_OK)
-        goto done;
-    if (attributes != NULL)
-        st = ops_take(resp, "Attributes", json_type_object, attributes, err);
-done:
-    json_object_put(resp);
-    json_object_put(req);
-    return st;
-}
-
 /* Sends req and drops the answer: operations whose caller wants only the status. */
-static ddb_status
+ddb_status
 ops_call_quiet(struct ddb_client *c, const char *op, json_object *req, struct ddb_error *err)
 {
     json_object *resp = NULL;
@@ -275,480 +93,10 @@ ops_call_quiet(struct ddb_client *c, const char *op, json_object *req, struct dd
 }
 
 ddb_status
-ddb_create_table(struct ddb_client *c, json_object *input, struct ddb_error *err)
+ops_begin(struct ddb_client *c, struct ddb_error *err)
 {
-    struct ddb_error scratch;
-    json_object *name = NULL;
-    ddb_status st;
-
-    err = OPS_ERR(err, scratch);
     ddb_error_clear(err);
     if (c == NULL)
         return ddb_error_set(err, DDB_ERR_INVALID, "no client");
-    if (input == NULL || !json_object_is_type(input, json_type_object) ||
-        !json_object_object_get_ex(input, "TableName", &name) ||
-        !json_object_is_type(name, json_type_string))
-        return ddb_error_set(err, DDB_ERR_INVALID, "CreateTable input has no TableName");
-    if ((st = ops_check_table(json_object_get_string(name), err)) != DDB_OK)
-        return st;
-    return ops_call_quiet(c, "CreateTable", input, err);
-}
-
-ddb_status
-ddb_describe_table(struct ddb_client *c, const char *table, json_object **table_desc,
-                   struct ddb_error *err)
-{
-    struct ddb_error scratch;
-    json_object *req = NULL, *resp = NULL, *desc = NULL;
-    ddb_status st;
-
-    err = OPS_ERR(err, scratch);
-    ddb_error_clear(err);
-    if (table_desc != NULL)
-        *table_desc = NULL;
-    if (c == NULL)
-        return ddb_error_set(err, DDB_ERR_INVALID, "no client");
-    if ((st = ops_check_table(table, err)) != DDB_OK)
-        return st;
-    if ((st = ops_request_new(table, &req, err)) != DDB_OK)
-        goto done;
-    if ((st = ddb_call(c, "DescribeTable", req, &resp, err)) != DDB_OK)
-        goto done;
-    if ((st = ops_take(resp, "Table", json_type_object, &desc, err)) != DDB_OK)
-        goto done;
-    if (desc == NULL) {
-        st = ddb_error_set(err, DDB_ERR_BAD_RESPONSE, "DescribeTable answered without Table");
-        goto done;
-    }
-    if (table_desc != NULL) {
-        *table_desc = desc;
-        desc = NULL;
-    }
-done:
-    json_object_put(desc);
-    json_object_put(resp);
-    json_object_put(req);
-    return st;
-}
-
-/* Whether member `name` of obj is the string `want`; anything else (absent, null, another
- * type) is not. */
-static int
-ops_member_is(json_object *obj, const char *name, const char *want)
-{
-    json_object *v = NULL;
-
-    return json_object_object_get_ex(obj, name, &v) && json_object_is_type(v, json_type_string) &&
-           strcmp(json_object_get_string(v), want) == 0;
-}
-
-/* Whether a table description says the table and each of its GSIs are ACTIVE. A missing
- * IndexStatus counts as not active: we keep polling rather than guess. */
-static int
-ops_table_active(json_object *desc)
-{
-    json_object *gsis = NULL;
-
-    if (!ops_member_is(desc, "TableStatus", "ACTIVE"))
-        return 0;
-    if (!json_object_object_get_ex(desc, "GlobalSecondaryIndexes", &gsis) ||
-        !json_object_is_type(gsis, json_type_array))
-        return 1;
-    for (size_t i = 0; i < json_object_array_length(gsis); i++)
-        if (!ops_member_is(json_object_array_get_idx(gsis, i), "IndexStatus", "ACTIVE"))
-            return 0;
-    return 1;
-}
-
-/* The deadline is checked between polls: one DescribeTable in flight (bounded by the
- * client's own retry deadline) may end after it. */
-ddb_status
-ddb_wait_table_active(struct ddb_client *c, const char *table, long timeout_ms,
-                      struct ddb_error *err)
-{
-    struct ddb_error scratch;
-    ddb_status st;
-    long interval = OPS_POLL_FIRST_MS;
-
-    err = OPS_ERR(err, scratch);
-    ddb_error_clear(err);
-    if (c == NULL)
-        return ddb_error_set(err, DDB_ERR_INVALID, "no client");
-    if ((st = ops_check_table(table, err)) != DDB_OK)
-        return st;
-    if (timeout_ms <= 0)
-        return ddb_error_set(err, DDB_ERR_INVALID, "timeout must be positive");
-
-    long deadline = clock_now_ms() + timeout_ms;
-    for (;;) {
-        json_object *desc = NULL;
-
-        st = ddb_describe_table(c, table, &desc, err);
-        if (st == DDB_OK) {
-            int active = ops_table_active(desc);
-            int deleting = ops_member_is(desc, "TableStatus", "DELETING");
-
-            json_object_put(desc);
-            if (active)
-                return DDB_OK;
-            if (deleting)
-                return ddb_error_set(err, DDB_ERR_NOT_FOUND, "table %s is being deleted", table);
-        } else if (st != DDB_ERR_NOT_FOUND) {
-            /* Right after CreateTable, AWS may not know the table yet (it is eventually
-             * consistent): not-found is worth another poll, anything else is final. */
-            return st;
-        }
-
-        long left = deadline - clock_now_ms();
-        if (left <= 0) {
-            if (st == DDB_ERR_NOT_FOUND)
-                return st;
-            return ddb_error_set(err, DDB_ERR_TIMEOUT, "table %s not ACTIVE after %ld ms", table,
-                                 timeout_ms);
-        }
-        clock_sleep_ms(interval < left ? interval : left);
-        interval = interval * 3 / 2;
-        if (interval > OPS_POLL_MAX_MS)
-            interval = OPS_POLL_MAX_MS;
-    }
-}
-
-ddb_status
-ddb_delete_table(struct ddb_client *c, const char *table, struct ddb_error *err)
-{
-    struct ddb_error scratch;
-    json_object *req = NULL;
-    ddb_status st;
-
-    err = OPS_ERR(err, scratch);
-    ddb_error_clear(err);
-    if (c == NULL)
-        return ddb_error_set(err, DDB_ERR_INVALID, "no client");
-    if ((st = ops_check_table(table, err)) != DDB_OK)
-        return st;
-    if ((st = ops_request_new(table, &req, err)) != DDB_OK)
-        goto done;
-    st = ops_call_quiet(c, "DeleteTable", req, err);
-done:
-    json_object_put(req);
-    return st;
-}
-
-/* Appends one page's TableNames to names. */
-static ddb_status
-ops_append_names(json_object *names, json_object *page, struct ddb_error *err)
-{
-    json_object *tn = NULL;
-
-    if (!json_object_object_get_ex(page, "TableNames", &tn) ||
-        !json_object_is_type(tn, json_type_array))
-        return ddb_error_set(err, DDB_ERR_BAD_RESPONSE, "ListTables answered without TableNames");
-    for (size_t i = 0; i < json_object_array_length(tn); i++) {
-        json_object *name = json_object_array_get_idx(tn, i);
-
-        if (!json_object_is_type(name, json_type_string))
-            return ddb_error_set(err, DDB_ERR_BAD_RESPONSE, "a table name is not a string");
-        if (json_object_array_add(names, json_object_get(name)) != 0) {
-            json_object_put(name);
-            return ddb_error_set(err, DDB_ERR_NOMEM, "out of memory listing tables");
-        }
-    }
     return DDB_OK;
-}
-
-ddb_status
-ddb_list_tables(struct ddb_client *c, json_object **names, struct ddb_error *err)
-{
-    struct ddb_error scratch;
-    json_object *all = NULL, *req = NULL, *resp = NULL, *last = NULL;
-    ddb_status st;
-
-    err = OPS_ERR(err, scratch);
-    ddb_error_clear(err);
-    if (names == NULL)
-        return ddb_error_set(err, DDB_ERR_INVALID, "no place for the names");
-    *names = NULL;
-    if (c == NULL)
-        return ddb_error_set(err, DDB_ERR_INVALID, "no client");
-    if ((all = json_object_new_array()) == NULL) {
-        st = ddb_error_set(err, DDB_ERR_NOMEM, "out of memory listing tables");
-        goto done;
-    }
-    for (;;) {
-        json_object *next = NULL;
-
-        if ((req = json_object_new_object()) == NULL) {
-            st = ddb_error_set(err, DDB_ERR_NOMEM, "out of memory listing tables");
-            goto done;
-        }
-        if (last != NULL &&
-            (st = ops_add_borrowed(req, "ExclusiveStartTableName", last, err)) != DDB_OK)
-            goto done;
-        if ((st = ddb_call(c, "ListTables", req, &resp, err)) != DDB_OK)
-            goto done;
-        if ((st = ops_append_names(all, resp, err)) != DDB_OK)
-            goto done;
-        if ((st = ops_take(resp, "LastEvaluatedTableName", json_type_string, &next, err)) != DDB_OK)
-            goto done;
-        /* A server handing back the name it was given would loop us forever. */
-        if (next != NULL && last != NULL &&
-            strcmp(json_object_get_string(next), json_object_get_string(last)) == 0) {
-            json_object_put(next);
-            st = ddb_error_set(err, DDB_ERR_BAD_RESPONSE, "ListTables does not advance");
-            goto done;
-        }
-        json_object_put(last);
-        last = next;
-        json_object_put(resp);
-        resp = NULL;
-        json_object_put(req);
-        req = NULL;
-        if (last == NULL)
-            break;
-    }
-    *names = all;
-    all = NULL;
-    st = DDB_OK;
-done:
-    json_object_put(last);
-    json_object_put(resp);
-    json_object_put(req);
-    json_object_put(all);
-    return st;
-}
-
-ddb_status
-ddb_put_item(struct ddb_client *c, const char *table, json_object *item,
-             const struct ddb_cond *cond, const char *return_values, json_object **attributes,
-             struct ddb_error *err)
-{
-    struct ddb_error scratch;
-    ddb_status st;
-
-    err = OPS_ERR(err, scratch);
-    if ((st = ops_write_begin(c, attributes, err)) != DDB_OK)
-        return st;
-    if ((st = ops_check_table(table, err)) != DDB_OK ||
-        (st = ops_check_av_map(item, "item", 0, err)) != DDB_OK ||
-        (st = ops_check_cond(cond, 0, err)) != DDB_OK ||
-        (st = ops_check_return_values(return_values, ops_rv_put_delete, err)) != DDB_OK)
-        return st;
-    /* DynamoDB would refuse it anyway: a round trip saved, and the caller's error is exact. */
-    if ((st = marshal_check_item_size(item, err)) != DDB_OK)
-        return st;
-
-    const struct ops_write w = {"PutItem", "Item", item, NULL, cond, return_values};
-    return ops_write_item(c, table, &w, attributes, err);
-}
-
-ddb_status
-ddb_get_item(struct ddb_client *c, const char *table, json_object *key, int consistent,
-             json_object **item, struct ddb_error *err)
-{
-    struct ddb_error scratch;
-    json_object *req = NULL, *resp = NULL;
-    ddb_status st;
-
-    err = OPS_ERR(err, scratch);
-    ddb_error_clear(err);
-    if (item == NULL)
-        return ddb_error_set(err, DDB_ERR_INVALID, "no place for the item");
-    *item = NULL;
-    if (c == NULL)
-        return ddb_error_set(err, DDB_ERR_INVALID, "no client");
-    if ((st = ops_check_table(table, err)) != DDB_OK || (st = ops_check_key(key, err)) != DDB_OK)
-        return st;
-
-    if ((st = ops_request_new(table, &req, err)) != DDB_OK ||
-        (st = ops_add_borrowed(req, "Key", key, err)) != DDB_OK)
-        goto done;
-    if (consistent &&
-        (st = ops_add(req, "ConsistentRead", json_object_new_boolean(1), err)) != DDB_OK)
-        goto done;
-    if ((st = ddb_call(c, "GetItem", req, &resp, err)) != DDB_OK)
-        goto done;
-    /* No Item member (the answer is {}) is how DynamoDB says there is none. */
-    st = ops_take(resp, "Item", json_type_object, item, err);
-done:
-    json_object_put(resp);
-    json_object_put(req);
-    return st;
-}
-
-ddb_status
-ddb_update_item(struct ddb_client *c, const char *table, json_object *key,
-                const char *update_expression, const struct ddb_cond *cond,
-                const char *return_values, json_object **attributes, struct ddb_error *err)
-{
-    struct ddb_error scratch;
-    ddb_status st;
-
-    err = OPS_ERR(err, scratch);
-    if ((st = ops_write_begin(c, attributes, err)) != DDB_OK)
-        return st;
-    /* update_expression may be NULL, as in AWS: the item is then created with its key only. */
-    if ((st = ops_check_table(table, err)) != DDB_OK || (st = ops_check_key(key, err)) != DDB_OK ||
-        (st = ops_check_expression(update_expression, "UpdateExpression", err)) != DDB_OK ||
-        (st = ops_check_cond(cond, update_expression != NULL, err)) != DDB_OK ||
-        (st = ops_check_return_values(return_values, ops_rv_update, err)) != DDB_OK)
-        return st;
-
-    const struct ops_write w = {"UpdateItem", "Key", key, update_expression, cond, return_values};
-    return ops_write_item(c, table, &w, attributes, err);
-}
-
-ddb_status
-ddb_delete_item(struct ddb_client *c, const char *table, json_object *key,
-                const struct ddb_cond *cond, const char *return_values, json_object **attributes,
-                struct ddb_error *err)
-{
-    struct ddb_error scratch;
-    ddb_status st;
-
-    err = OPS_ERR(err, scratch);
-    if ((st = ops_write_begin(c, attributes, err)) != DDB_OK)
-        return st;
-    if ((st = ops_check_table(table, err)) != DDB_OK || (st = ops_check_key(key, err)) != DDB_OK ||
-        (st = ops_check_cond(cond, 0, err)) != DDB_OK ||
-        (st = ops_check_return_values(return_values, ops_rv_put_delete, err)) != DDB_OK)
-        return st;
-
-    const struct ops_write w = {"DeleteItem", "Key", key, NULL, cond, return_values};
-    return ops_write_item(c, table, &w, attributes, err);
-}
-
-static ddb_status
-ops_check_page(const struct ddb_page_request *req, int query, struct ddb_error *err)
-{
-    ddb_status st;
-
-    if (req == NULL)
-        return ddb_error_set(err, DDB_ERR_INVALID, "no page request");
-    if ((st = ops_check_table(req->table, err)) != DDB_OK)
-        return st;
-    if (req->index != NULL && req->index[0] == '\0')
-        return ddb_error_set(err, DDB_ERR_INVALID, "index name is empty");
-    if (query && req->key_condition == NULL)
-        return ddb_error_set(err, DDB_ERR_INVALID, "a query needs a key condition");
-    /* Query-only fields on a scan are a caller's mistake, not something to drop quietly. */
-    if (!query && (req->key_condition != NULL || req->descending))
-        return ddb_error_set(err, DDB_ERR_INVALID, "key condition or order given to a scan");
-    if ((st = ops_check_expression(req->key_condition, "KeyConditionExpression", err)) != DDB_OK ||
-        (st = ops_check_expression(req->filter, "FilterExpression", err)) != DDB_OK ||
-        (st = ops_check_optional_map(req->names, "ExpressionAttributeNames", err)) != DDB_OK ||
-        (st = ops_check_optional_map(req->values, "ExpressionAttributeValues", err)) != DDB_OK)
-        return st;
-    if (req->key_condition == NULL && req->filter == NULL &&
-        (req->names != NULL || req->values != NULL))
-        return ddb_error_set(err, DDB_ERR_INVALID,
-                             "expression names or values given without an expression");
-    if (req->limit < 0)
-        return ddb_error_set(err, DDB_ERR_INVALID, "limit is negative");
-    if (req->start_key != NULL &&
-        (st = ops_check_av_map(req->start_key, "start key", 0, err)) != DDB_OK)
-        return st;
-    return DDB_OK;
-}
-
-static ddb_status
-ops_page_request(const struct ddb_page_request *pr, int query, json_object **out,
-                 struct ddb_error *err)
-{
-    json_object *req = NULL;
-    ddb_status st;
-
-    if ((st = ops_request_new(pr->table, &req, err)) != DDB_OK)
-        goto done;
-    if (pr->index != NULL && (st = ops_add_string(req, "IndexName", pr->index, err)) != DDB_OK)
-        goto done;
-    if (query &&
-        (st = ops_add_string(req, "KeyConditionExpression", pr->key_condition, err)) != DDB_OK)
-        goto done;
-    if (pr->filter != NULL &&
-        (st = ops_add_string(req, "FilterExpression", pr->filter, err)) != DDB_OK)
-        goto done;
-    if (pr->names != NULL &&
-        (st = ops_add_borrowed(req, "ExpressionAttributeNames", pr->names, err)) != DDB_OK)
-        goto done;
-    if (pr->values != NULL &&
-        (st = ops_add_borrowed(req, "ExpressionAttributeValues", pr->values, err)) != DDB_OK)
-        goto done;
-    if (pr->limit > 0 &&
-        (st = ops_add(req, "Limit", json_object_new_int(pr->limit), err)) != DDB_OK)
-        goto done;
-    if (pr->start_key != NULL &&
-        (st = ops_add_borrowed(req, "ExclusiveStartKey", pr->start_key, err)) != DDB_OK)
-        goto done;
-    if (query && pr->descending &&
-        (st = ops_add(req, "ScanIndexForward", json_object_new_boolean(0), err)) != DDB_OK)
-        goto done;
-    if (pr->consistent &&
-        (st = ops_add(req, "ConsistentRead", json_object_new_boolean(1), err)) != DDB_OK)
-        goto done;
-    *out = req;
-    req = NULL;
-done:
-    json_object_put(req);
-    return st;
-}
-
-/* Query and Scan share everything but the operation name and the query-only fields. */
-static ddb_status
-ops_page(struct ddb_client *c, const struct ddb_page_request *pr, int query, json_object **items,
-         json_object **last_key, struct ddb_error *err)
-{
-    struct ddb_error scratch;
-    json_object *req = NULL, *resp = NULL, *its = NULL, *last = NULL;
-    ddb_status st;
-
-    err = OPS_ERR(err, scratch);
-    ddb_error_clear(err);
-    if (last_key != NULL)
-        *last_key = NULL;
-    if (items == NULL)
-        return ddb_error_set(err, DDB_ERR_INVALID, "no place for the items");
-    *items = NULL;
-    if (c == NULL)
-        return ddb_error_set(err, DDB_ERR_INVALID, "no client");
-    if ((st = ops_check_page(pr, query, err)) != DDB_OK)
-        return st;
-
-    if ((st = ops_page_request(pr, query, &req, err)) != DDB_OK)
-        goto done;
-    if ((st = ddb_call(c, query ? "Query" : "Scan", req, &resp, err)) != DDB_OK)
-        goto done;
-    if ((st = ops_take(resp, "Items", json_type_array, &its, err)) != DDB_OK ||
-        (st = ops_take(resp, "LastEvaluatedKey", json_type_object, &last, err)) != DDB_OK)
-        goto done;
-    if (its == NULL) {
-        st = ddb_error_set(err, DDB_ERR_BAD_RESPONSE, "%s answered without Items",
-                           query ? "Query" : "Scan");
-        goto done;
-    }
-    *items = its;
-    its = NULL;
-    if (last_key != NULL) {
-        *last_key = last;
-        last = NULL;
-    }
-done:
-    json_object_put(last);
-    json_object_put(its);
-    json_object_put(resp);
-    json_object_put(req);
-    return st;
-}
-
-ddb_status
-ddb_query(struct ddb_client *c, const struct ddb_page_request *req, json_object **items,
-          json_object **last_key, struct ddb_error *err)
-{
-    return ops_page(c, req, 1, items, last_key, err);
-}
-
-ddb_status
-ddb_scan(struct ddb_client *c, const struct ddb_page_request *req, json_object **items,
-         json_object **last_key, struct ddb_error *err)
-{
-    return ops_page(c, req, 0, items, last_key, err);
 }

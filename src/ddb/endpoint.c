@@ -5,7 +5,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
+
+#include <curl/curl.h>
 
 /* An empty variable counts as unset, so `AWS_ENDPOINT_URL=` in an env file disables it. */
 static const char *
@@ -42,126 +43,190 @@ host_char_valid(unsigned char c)
     return isalnum(c) || c == '-' || c == '.' || c == '_';
 }
 
-static int
-ipv6_char_valid(unsigned char c)
+/* What a failure of curl's parser means for an endpoint. curl's messages name the part at
+ * fault, never its text: nothing of the URL (which may hold a password) is echoed. */
+static ddb_status
+url_error(CURLUcode rc, struct ddb_error *err)
 {
-    return isxdigit(c) || c == ':' || c == '.';
+    switch (rc) {
+    case CURLUE_OUT_OF_MEMORY:
+        return ddb_error_set(err, DDB_ERR_NOMEM, "out of memory parsing a URL");
+    case CURLUE_BAD_SCHEME:
+    case CURLUE_UNSUPPORTED_SCHEME:
+    case CURLUE_BAD_SLASHES:
+        return ddb_error_set(err, DDB_ERR_CONFIG, "malformed URL: scheme must be http or https");
+    case CURLUE_NO_HOST:
+        return ddb_error_set(err, DDB_ERR_CONFIG, "malformed URL: no host");
+    case CURLUE_BAD_HOSTNAME:
+        return ddb_error_set(err, DDB_ERR_CONFIG, "malformed URL: invalid character in host");
+    case CURLUE_BAD_IPV6:
+        return ddb_error_set(err, DDB_ERR_CONFIG, "malformed URL: bad IPv6 address");
+    case CURLUE_BAD_PORT_NUMBER:
+        return ddb_error_set(err, DDB_ERR_CONFIG, "malformed URL: bad port");
+    default:
+        return ddb_error_set(err, DDB_ERR_CONFIG, "malformed URL: %s", curl_url_strerror(rc));
+    }
 }
 
+/* Whether part of u is present (even empty); *rc is set when curl failed otherwise. */
+static int
+url_has(CURLU *u, CURLUPart part, char **value, CURLUcode *rc)
+{
+    *value = NULL;
+    *rc = curl_url_get(u, part, value, 0);
+    if (*rc == CURLUE_OK)
+        return 1;
+    /* Each "no such part" code of 7.83 and later; anything else is a real failure. */
+    if (*rc == CURLUE_NO_USER || *rc == CURLUE_NO_PASSWORD || *rc == CURLUE_NO_QUERY ||
+        *rc == CURLUE_NO_FRAGMENT || *rc == CURLUE_NO_PORT || *rc == CURLUE_NO_ZONEID)
+        *rc = CURLUE_OK;
+    return 0;
+}
+
+/* Parsing is libcurl's (its URL API, the parser the transport itself uses); what is checked
+ * here is what an endpoint may be beyond a valid URL: http or https, a host and an optional
+ * port, no user info, path, query or fragment. Two forms curl takes are refused as before,
+ * being more likely typos than meant: one or three slashes after the scheme, and a ':' with
+ * no port after it. */
 ddb_status
 endpoint_parse_url(const char *url, struct endpoint *out, struct ddb_error *err)
 {
-    const char *p;
+    CURLU *u = NULL;
+    CURLUcode rc;
+    char *scheme = NULL, *part = NULL, *host = NULL, *port = NULL;
     const char *auth;
-    const char *auth_end;
-    const char *host_end;
-    const char *port = NULL;
-    size_t host_len;
-    size_t port_len = 0;
+    size_t auth_len;
     long port_num = 0;
     int tls;
-    char host[sizeof(out->host)];
+    char host_lc[sizeof(out->host)];
     char host_hdr[sizeof(out->host)];
     char full[sizeof(out->url)];
+    ddb_status st = DDB_OK;
     int n;
 
     if (out == NULL)
         return ddb_error_set(err, DDB_ERR_INVALID, "endpoint_parse_url: NULL endpoint");
     if (url == NULL || url[0] == '\0')
         return ddb_error_set(err, DDB_ERR_CONFIG, "empty URL");
-    /* Schemes are case-insensitive (RFC 3986 3.1); we write them back lower-cased. */
-    if (strncasecmp(url, "https://", 8) == 0) {
+    u = curl_url();
+    if (u == NULL)
+        return ddb_error_set(err, DDB_ERR_NOMEM, "out of memory parsing a URL");
+    /* PATH_AS_IS: "/." stays a path to refuse, not one curl quietly makes "/". */
+    rc = curl_url_set(u, CURLUPART_URL, url, CURLU_PATH_AS_IS);
+    if (rc == CURLUE_OK)
+        rc = curl_url_get(u, CURLUPART_SCHEME, &scheme, 0); /* lower-cased by curl */
+    if (rc != CURLUE_OK) {
+        st = url_error(rc, err);
+        goto done;
+    }
+    if (strcmp(scheme, "https") == 0) {
         tls = 1;
-        auth = url + 8;
-    } else if (strncasecmp(url, "http://", 7) == 0) {
+    } else if (strcmp(scheme, "http") == 0) {
         tls = 0;
-        auth = url + 7;
     } else {
-        return ddb_error_set(err, DDB_ERR_CONFIG, "malformed URL: scheme must be http or https");
+        st = ddb_error_set(err, DDB_ERR_CONFIG, "malformed URL: scheme must be http or https");
+        goto done;
+    }
+    auth = url + strlen(scheme) + 3;
+    if (strncmp(url + strlen(scheme), "://", 3) != 0 || *auth == '/') {
+        st = ddb_error_set(err, DDB_ERR_CONFIG, "malformed URL: scheme must be http or https");
+        goto done;
     }
 
-    auth_end = auth + strcspn(auth, "/?#");
-    /* Checked before anything is echoed: user info may hold a password. */
-    if (memchr(auth, '@', (size_t)(auth_end - auth)) != NULL)
-        return ddb_error_set(err, DDB_ERR_CONFIG, "malformed URL: user info is not allowed");
+    /* Checked first: user info may hold a password, and a message is better about it. */
+    if (url_has(u, CURLUPART_USER, &part, &rc) || url_has(u, CURLUPART_PASSWORD, &part, &rc)) {
+        st = ddb_error_set(err, DDB_ERR_CONFIG, "malformed URL: user info is not allowed");
+        goto done;
+    }
+    if (rc == CURLUE_OK && url_has(u, CURLUPART_QUERY, &part, &rc)) {
+        st = ddb_error_set(err, DDB_ERR_CONFIG, "malformed URL: a query is not allowed");
+        goto done;
+    }
+    if (rc == CURLUE_OK && url_has(u, CURLUPART_FRAGMENT, &part, &rc)) {
+        st = ddb_error_set(err, DDB_ERR_CONFIG, "malformed URL: a fragment is not allowed");
+        goto done;
+    }
+    if (rc == CURLUE_OK && (rc = curl_url_get(u, CURLUPART_PATH, &part, 0)) == CURLUE_OK &&
+        strcmp(part, "/") != 0) {
+        st = ddb_error_set(err, DDB_ERR_CONFIG, "malformed URL: path must be empty or \"/\"");
+        goto done;
+    }
+    if (rc == CURLUE_OK)
+        rc = curl_url_get(u, CURLUPART_HOST, &host, 0);
+    if (rc == CURLUE_OK)
+        (void)url_has(u, CURLUPART_PORT, &port, &rc);
+    if (rc != CURLUE_OK) {
+        st = url_error(rc, err);
+        goto done;
+    }
+    curl_free(part);
+    part = NULL;
 
-    p = auth_end;
-    if (*p == '/')
-        p++;
-    if (*p == '?')
-        return ddb_error_set(err, DDB_ERR_CONFIG, "malformed URL: a query is not allowed");
-    if (*p == '#')
-        return ddb_error_set(err, DDB_ERR_CONFIG, "malformed URL: a fragment is not allowed");
-    if (*p != '\0')
-        return ddb_error_set(err, DDB_ERR_CONFIG, "malformed URL: path must be empty or \"/\"");
-
-    if (auth < auth_end && *auth == '[') {
-        const char *close = memchr(auth, ']', (size_t)(auth_end - auth));
-        if (close == NULL || close == auth + 1)
-            return ddb_error_set(err, DDB_ERR_CONFIG, "malformed URL: bad IPv6 address");
-        for (const char *q = auth + 1; q < close; q++) {
-            if (!ipv6_char_valid((unsigned char)*q))
-                return ddb_error_set(err, DDB_ERR_CONFIG, "malformed URL: bad IPv6 address");
-        }
-        host_end = close + 1;
-        if (host_end < auth_end && *host_end != ':')
-            return ddb_error_set(err, DDB_ERR_CONFIG, "malformed URL: bad IPv6 address");
-    } else {
-        host_end = memchr(auth, ':', (size_t)(auth_end - auth));
-        if (host_end == NULL)
-            host_end = auth_end;
-        for (const char *q = auth; q < host_end; q++) {
-            if (!host_char_valid((unsigned char)*q))
-                return ddb_error_set(err, DDB_ERR_CONFIG,
-                                     "malformed URL: invalid character in host");
+    /* curl decodes a percent-encoded host and takes an IPv6 zone ("%25eth0"): neither has a
+     * place in an endpoint. */
+    if (strchr(url, '%') != NULL) {
+        st = ddb_error_set(err, DDB_ERR_CONFIG, "malformed URL: invalid character in host");
+        goto done;
+    }
+    if (host[0] != '[') {
+        for (const char *q = host; *q != '\0'; q++) {
+            if (!host_char_valid((unsigned char)*q)) {
+                st = ddb_error_set(err, DDB_ERR_CONFIG, "malformed URL: invalid character in host");
+                goto done;
+            }
         }
     }
-    host_len = (size_t)(host_end - auth);
-    if (host_len == 0)
-        return ddb_error_set(err, DDB_ERR_CONFIG, "malformed URL: no host");
-
-    if (host_end < auth_end) {
-        port = host_end + 1;
-        port_len = (size_t)(auth_end - port);
-        if (port_len == 0 || port_len > 5)
-            return ddb_error_set(err, DDB_ERR_CONFIG, "malformed URL: bad port");
-        for (size_t i = 0; i < port_len; i++) {
-            if (!isdigit((unsigned char)port[i]))
-                return ddb_error_set(err, DDB_ERR_CONFIG, "malformed URL: bad port");
-            port_num = port_num * 10 + (port[i] - '0');
+    auth_len = strcspn(auth, "/?#");
+    if (auth_len > 0 && auth[auth_len - 1] == ':') {
+        st = ddb_error_set(err, DDB_ERR_CONFIG, "malformed URL: bad port");
+        goto done;
+    }
+    if (port != NULL) {
+        port_num = strtol(port, NULL, 10); /* curl has checked it: digits, at most 65535 */
+        if (port_num < 1 || port_num > 65535) {
+            st = ddb_error_set(err, DDB_ERR_CONFIG, "malformed URL: port out of range");
+            goto done;
         }
-        if (port_num < 1 || port_num > 65535)
-            return ddb_error_set(err, DDB_ERR_CONFIG, "malformed URL: port out of range");
     }
 
-    if (host_len >= sizeof(host))
-        return ddb_error_set(err, DDB_ERR_CONFIG, "malformed URL: host too long");
+    n = snprintf(host_lc, sizeof(host_lc), "%s", host);
+    if (n < 0 || (size_t)n >= sizeof(host_lc)) {
+        st = ddb_error_set(err, DDB_ERR_CONFIG, "malformed URL: host too long");
+        goto done;
+    }
     /* Host names are case-insensitive; one spelling keeps the URL and Host header in step. */
-    for (size_t i = 0; i < host_len; i++)
-        host[i] = (char)tolower((unsigned char)auth[i]);
-    host[host_len] = '\0';
+    for (char *q = host_lc; *q != '\0'; q++)
+        *q = (char)tolower((unsigned char)*q);
 
-    if (port != NULL && port_num != (tls ? 443 : 80)) {
-        n = snprintf(host_hdr, sizeof(host_hdr), "%s:%ld", host, port_num);
-        if (n < 0 || (size_t)n >= sizeof(host_hdr))
-            return ddb_error_set(err, DDB_ERR_CONFIG, "malformed URL: host too long");
-    } else {
-        n = snprintf(host_hdr, sizeof(host_hdr), "%s", host);
-        if (n < 0 || (size_t)n >= sizeof(host_hdr))
-            return ddb_error_set(err, DDB_ERR_CONFIG, "malformed URL: host too long");
+    if (port != NULL && port_num != (tls ? 443 : 80))
+        n = snprintf(host_hdr, sizeof(host_hdr), "%s:%ld", host_lc, port_num);
+    else
+        n = snprintf(host_hdr, sizeof(host_hdr), "%s", host_lc);
+    if (n < 0 || (size_t)n >= sizeof(host_hdr)) {
+        st = ddb_error_set(err, DDB_ERR_CONFIG, "malformed URL: host too long");
+        goto done;
     }
     /* The URL keeps an explicit default port as written; curl and the Host header agree. */
     if (port != NULL)
-        n = snprintf(full, sizeof(full), "%s://%s:%ld", tls ? "https" : "http", host, port_num);
+        n = snprintf(full, sizeof(full), "%s://%s:%ld", scheme, host_lc, port_num);
     else
-        n = snprintf(full, sizeof(full), "%s://%s", tls ? "https" : "http", host);
-    if (n < 0 || (size_t)n >= sizeof(full))
-        return ddb_error_set(err, DDB_ERR_CONFIG, "malformed URL: too long");
+        n = snprintf(full, sizeof(full), "%s://%s", scheme, host_lc);
+    if (n < 0 || (size_t)n >= sizeof(full)) {
+        st = ddb_error_set(err, DDB_ERR_CONFIG, "malformed URL: too long");
+        goto done;
+    }
     /* Written only on success: a caller's endpoint is never left half-changed. */
     memcpy(out->url, full, sizeof(full));
     memcpy(out->host, host_hdr, sizeof(host_hdr));
     out->tls = tls;
-    return DDB_OK;
+
+done:
+    curl_free(port);
+    curl_free(host);
+    curl_free(part);
+    curl_free(scheme);
+    curl_url_cleanup(u);
+    return st;
 }
 
 ddb_status

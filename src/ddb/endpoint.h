@@ -16,7 +16,8 @@ struct endpoint {
  * malformed URL (not http/https, user info, path other than "/", query) is DDB_ERR_CONFIG. */
 ddb_status endpoint_resolve(struct endpoint *out, struct ddb_error *err);
 
-/* Parses url into out's url, host and tls (region untouched). Exposed for tests. */
+/* Parses url into out's url, host and tls (region untouched), with the same refusals as
+ * endpoint_resolve: the DynamoDB endpoint and the metadata service's both go through it. */
 ddb_status endpoint_parse_url(const char *url, struct endpoint *out, struct ddb_error *err);
 
 #endif

@@ -1,4 +1,5 @@
-/* HTTP transport: a per-process pool of kept-alive libcurl easy handles.
+/* HTTP transport: a per-process pool of kept-alive libcurl easy handles, and requests sent one
+ * at a time on them (transport_multi.c sends them in parallel).
  *
  * Per-process singleton: curl_global_init runs once per process, guarded by pthread_once,
  * the first time transport_new (and so ddb_client_new) is called. It is never undone; the
@@ -16,6 +17,8 @@
 #include <curl/curl.h>
 #include <zlib.h>
 
+#include "transport_conn.h"
+
 /* A broken or hostile server must not make a worker allocate without bound. BatchGetItem
  * returns up to 16 MB of items, which its JSON (base64 binaries, type tags) can outgrow. */
 #define TRANSPORT_MAX_BODY (32UL * 1024 * 1024)
@@ -23,80 +26,30 @@
 #define TRANSPORT_DEFAULT_MAX_IDLE_S 4L
 #define TRANSPORT_DEFAULT_PARALLEL 4
 #define TRANSPORT_MAX_PARALLEL 64
-/* A request's own lines plus the removals of curl's defaults (Expect, Accept, Content-Type). */
-#define TRANSPORT_MAX_HEADERS 32
-
-/* What one response leaves behind while curl receives it. */
-struct sink {
-    char *buf;
-    size_t len;
-    size_t cap;
-    int overflow;      /* the body went over TRANSPORT_MAX_BODY */
-    int has_crc32;     /* x-amz-crc32 seen */
-    int crc32_invalid; /* ... but not a decimal 32-bit number */
-    uint32_t crc32;
-    char request_id[128];
-};
-
-/* The body of a `once` request, handed to curl by a read callback that cannot rewind. */
-struct upload {
-    const char *data;
-    size_t len;
-    size_t pos;
-};
-
-/* One pooled easy handle with what must outlive a setopt: the error buffer and headers.
- * The options that never change are set once, when the handle is made; a request sets only
- * its own (URL when it differs, method, body, timeout, header list). */
-struct conn {
-    CURL *easy;
-    /* The header list curl reads during a transfer: nodes of our own pointing at the
-     * caller's lines (curl_slist is a public struct, and curl only reads a list it is given),
-     * so a request copies and allocates nothing for its headers. */
-    struct curl_slist nodes[TRANSPORT_MAX_HEADERS];
-    char *url;  /* the URL set on the handle (curl copies it; compared to skip a copy) */
-    int method; /* the method set: CONN_NONE, CONN_GET, CONN_POST or CONN_CUSTOM */
-    char errbuf[CURL_ERROR_SIZE];
-    struct sink sink;
-    struct upload upload;
-};
-
-enum { CONN_NONE, CONN_GET, CONN_POST, CONN_CUSTOM };
-
-struct transport {
-    pid_t owner;
-    char *ca_file;
-    long connect_timeout_ms;
-    long max_idle_s;
-    int parallel;
-    struct conn slots[2]; /* TRANSPORT_SLOT_DDB, TRANSPORT_SLOT_IMDS */
-    struct conn *par;     /* `parallel` handles, driven through multi */
-    CURLM *multi;
-};
 
 static pthread_once_t global_once = PTHREAD_ONCE_INIT;
 static CURLcode global_result = CURLE_FAILED_INIT;
 /* This process's id, kept so that a request does not ask the kernel for it: set at the first
  * transport_new and again in the child of every fork (getpid is a system call). */
-static pid_t process_pid;
+pid_t transport_pid;
 
 static void
 on_fork_child(void)
 {
-    process_pid = getpid();
+    transport_pid = getpid();
 }
 
 static void
 global_init(void)
 {
     global_result = curl_global_init(CURL_GLOBAL_DEFAULT);
-    process_pid = getpid();
+    transport_pid = getpid();
     if (global_result == CURLE_OK && pthread_atfork(NULL, NULL, on_fork_child) != 0)
         global_result = CURLE_FAILED_INIT;
 }
 
-static void
-sink_reset(struct sink *s)
+void
+transport_sink_reset(struct sink *s)
 {
     free(s->buf);
     memset(s, 0, sizeof(*s));
@@ -331,9 +284,9 @@ out:
 
 /* Sets a request's own options on the handle. Nothing of the previous request stays but the
  * kept-alive socket and the options conn_open set, which every request shares. */
-static ddb_status
-conn_prepare(struct transport *t, struct conn *c, const struct transport_request *req,
-             struct ddb_error *err)
+ddb_status
+transport_conn_prepare(struct transport *t, struct conn *c, const struct transport_request *req,
+                       struct ddb_error *err)
 {
     CURL *h;
     CURLcode rc = CURLE_OK;
@@ -342,16 +295,16 @@ conn_prepare(struct transport *t, struct conn *c, const struct transport_request
 
     if (req->method == NULL || req->url == NULL || (req->nheaders > 0 && req->headers == NULL))
         return ddb_error_set(err, DDB_ERR_INVALID, "transport: request without method or URL");
-    if (t->owner != process_pid)
+    if (t->owner != transport_pid)
         return ddb_error_set(err, DDB_ERR_TRANSPORT,
                              "transport: created in process %ld, used in %ld (create it after "
                              "fork)",
-                             (long)t->owner, (long)process_pid);
+                             (long)t->owner, (long)transport_pid);
     st = conn_open(t, c, err);
     if (st != DDB_OK)
         return st;
     h = c->easy;
-    sink_reset(&c->sink);
+    transport_sink_reset(&c->sink);
     c->errbuf[0] = '\0';
 
     st = build_headers(c, req, err);
@@ -451,9 +404,9 @@ map_curl_error(struct conn *c, CURLcode rc, const struct transport_request *req,
 }
 
 /* Turns a finished transfer into resp/err as transport_perform promises. */
-static ddb_status
-conn_finish(struct conn *c, CURLcode rc, const struct transport_request *req,
-            struct transport_response *resp, struct ddb_error *err)
+ddb_status
+transport_conn_finish(struct conn *c, CURLcode rc, const struct transport_request *req,
+                      struct transport_response *resp, struct ddb_error *err)
 {
     struct sink *s = &c->sink;
     long status = 0, request_size = 0;
@@ -502,7 +455,7 @@ conn_finish(struct conn *c, CURLcode rc, const struct transport_request *req,
             err->http_status = (int)status;
     }
 out:
-    sink_reset(s);
+    transport_sink_reset(s);
     return st;
 }
 
@@ -523,7 +476,7 @@ transport_new(const struct transport_options *opts, struct transport **out, stru
         st = ddb_error_set(err, DDB_ERR_NOMEM, "transport: out of memory");
         goto out;
     }
-    t->owner = process_pid;
+    t->owner = transport_pid;
     t->connect_timeout_ms = TRANSPORT_DEFAULT_CONNECT_MS;
     t->max_idle_s = TRANSPORT_DEFAULT_MAX_IDLE_S;
     t->parallel = TRANSPORT_DEFAULT_PARALLEL;
@@ -567,162 +520,10 @@ transport_perform(struct transport *t, const struct transport_request *req,
     if (req->slot != TRANSPORT_SLOT_DDB && req->slot != TRANSPORT_SLOT_IMDS)
         return ddb_error_set(err, DDB_ERR_INVALID, "transport: no such slot %d", (int)req->slot);
     c = &t->slots[req->slot];
-    st = conn_prepare(t, c, req, err);
+    st = transport_conn_prepare(t, c, req, err);
     if (st != DDB_OK)
         return st;
-    return conn_finish(c, curl_easy_perform(c->easy), req, resp, err);
-}
-
-/* Starts request i on parallel handle slot k. */
-static ddb_status
-parallel_start(struct transport *t, int k, const struct transport_request *req,
-               struct ddb_error *err)
-{
-    struct conn *c = &t->par[k];
-    CURLMcode mc;
-    ddb_status st;
-
-    st = conn_prepare(t, c, req, err);
-    if (st != DDB_OK)
-        goto out;
-    /* Private data: which handle this is, to find it again when it is done. */
-    if (curl_easy_setopt(c->easy, CURLOPT_PRIVATE, (void *)&t->par[k]) != CURLE_OK) {
-        st = ddb_error_set(err, DDB_ERR_TRANSPORT, "transport: CURLOPT_PRIVATE rejected");
-        goto out;
-    }
-    mc = curl_multi_add_handle(t->multi, c->easy);
-    if (mc != CURLM_OK)
-        st = ddb_error_set(err, mc == CURLM_OUT_OF_MEMORY ? DDB_ERR_NOMEM : DDB_ERR_TRANSPORT,
-                           "transport: curl_multi_add_handle: %s", curl_multi_strerror(mc));
-out:
-    return st;
-}
-
-ddb_status
-transport_perform_parallel(struct transport *t, const struct transport_request *reqs, size_t n,
-                           struct transport_response *resps, ddb_status *results,
-                           struct ddb_error *errs)
-{
-    size_t *running = NULL; /* per parallel handle: the request it carries, or SIZE_MAX */
-    size_t next = 0, active = 0;
-    ddb_status st = DDB_OK;
-    struct ddb_error local;
-    CURLMcode mc;
-
-    for (size_t i = 0; i < n; i++) {
-        memset(&resps[i], 0, sizeof(resps[i]));
-        ddb_error_clear(&errs[i]);
-        results[i] = DDB_OK;
-    }
-    if (n == 0)
-        return DDB_OK;
-    ddb_error_clear(&local);
-    if (t->owner != process_pid) {
-        st = ddb_error_set(&local, DDB_ERR_TRANSPORT, "transport: used across fork");
-        goto fail_all;
-    }
-    if (t->multi == NULL) {
-        t->multi = curl_multi_init();
-        if (t->multi == NULL) {
-            st = ddb_error_set(&local, DDB_ERR_NOMEM, "transport: curl_multi_init failed");
-            goto fail_all;
-        }
-        /* The multi handle keeps the parallel connections between calls: one per handle. */
-        mc = curl_multi_setopt(t->multi, CURLMOPT_MAXCONNECTS, (long)t->parallel);
-        if (mc != CURLM_OK) {
-            st = ddb_error_set(&local, DDB_ERR_TRANSPORT, "transport: CURLMOPT_MAXCONNECTS: %s",
-                               curl_multi_strerror(mc));
-            goto fail_all;
-        }
-    }
-    running = malloc((size_t)t->parallel * sizeof(*running));
-    if (running == NULL) {
-        st = ddb_error_set(&local, DDB_ERR_NOMEM, "transport: out of memory");
-        goto fail_all;
-    }
-    for (int k = 0; k < t->parallel; k++)
-        running[k] = SIZE_MAX;
-
-    for (;;) {
-        int still = 0, queued;
-        CURLMsg *msg;
-
-        /* Fill every idle handle with the next request; a request that cannot even start
-         * fails on its own. */
-        for (int k = 0; k < t->parallel && next < n; k++) {
-            if (running[k] != SIZE_MAX)
-                continue;
-            results[next] = parallel_start(t, k, &reqs[next], &errs[next]);
-            if (results[next] == DDB_OK) {
-                running[k] = next;
-                active++;
-            }
-            next++;
-        }
-        if (active == 0 && next >= n)
-            break;
-        if (active == 0)
-            continue;
-
-        mc = curl_multi_perform(t->multi, &still);
-        if (mc != CURLM_OK)
-            goto multi_failed;
-        while ((msg = curl_multi_info_read(t->multi, &queued)) != NULL) {
-            struct conn *c = NULL;
-            int k;
-
-            if (msg->msg != CURLMSG_DONE)
-                continue;
-            if (curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&c) != CURLE_OK ||
-                c == NULL) {
-                mc = CURLM_INTERNAL_ERROR;
-                goto multi_failed;
-            }
-            k = (int)(c - t->par);
-            mc = curl_multi_remove_handle(t->multi, c->easy);
-            if (mc != CURLM_OK)
-                goto multi_failed;
-            results[running[k]] = conn_finish(c, msg->data.result, &reqs[running[k]],
-                                              &resps[running[k]], &errs[running[k]]);
-            running[k] = SIZE_MAX;
-            active--;
-        }
-        if (active > 0 && still > 0) {
-            /* Every transfer has its own timeout, so this loop ends; poll just waits. */
-            mc = curl_multi_poll(t->multi, NULL, 0, 1000, NULL);
-            if (mc != CURLM_OK)
-                goto multi_failed;
-        }
-    }
-    goto out;
-
-multi_failed:
-    st = ddb_error_set(&local, DDB_ERR_TRANSPORT, "transport: curl multi failed: %s",
-                       curl_multi_strerror(mc));
-    /* Whatever is still on the multi handle is abandoned and its requests failed. */
-    for (int k = 0; k < t->parallel; k++) {
-        if (running[k] == SIZE_MAX)
-            continue;
-        (void)curl_multi_remove_handle(t->multi, t->par[k].easy);
-        sink_reset(&t->par[k].sink);
-        results[running[k]] = st;
-        errs[running[k]] = local;
-        running[k] = SIZE_MAX;
-    }
-    for (; next < n; next++) {
-        results[next] = st;
-        errs[next] = local;
-    }
-    goto out;
-
-fail_all:
-    for (size_t i = 0; i < n; i++) {
-        results[i] = st;
-        errs[i] = local;
-    }
-out:
-    free(running);
-    return st;
+    return transport_conn_finish(c, curl_easy_perform(c->easy), req, resp, err);
 }
 
 void
@@ -740,7 +541,7 @@ conn_close(struct conn *c)
     if (c->easy != NULL)
         curl_easy_cleanup(c->easy);
     free(c->url);
-    sink_reset(&c->sink);
+    transport_sink_reset(&c->sink);
     memset(c, 0, sizeof(*c));
 }
 

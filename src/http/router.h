@@ -45,6 +45,7 @@ typedef enum {
  * router. Returns 0, or -1. */
 int router_new(const void *table, size_t n, size_t stride, struct router **out, char *errbuf,
                size_t errlen);
+/* Frees the router (not the table). NULL is allowed. */
 void router_free(struct router *router);
 
 /* Finds the route for the request. On ROUTER_FOUND, *index is the entry's place in the table

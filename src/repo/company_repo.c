@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "repo/cursor.h"
+#include "repo/repo_item.h"
 #include "util/jobj.h"
 
 #define COMPANY_LISTING "companies"

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "repo/cursor.h"
+#include "repo/repo_item.h"
 #include "util/jobj.h"
 
 static const struct repo_field donor_fields[] = {

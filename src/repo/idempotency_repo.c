@@ -4,6 +4,7 @@
  *   seconds, the TTL attribute), request_id, and once done: status (N), content_type,
  *   headers (L of S), body (S; absent when empty). */
 #include "repo/idempotency_repo.h"
+#include "repo/repo_item.h"
 
 #include <stdio.h>
 #include <stdlib.h>

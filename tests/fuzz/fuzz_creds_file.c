@@ -6,6 +6,7 @@
 #include <sys/mman.h>
 
 #include "ddb/creds.h"
+#include "ddb/creds_test.h"
 #include "fuzz.h"
 
 static const char *const profiles[] = {"default", "prod", "dev team", "a]b"};

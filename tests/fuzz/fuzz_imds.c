@@ -9,6 +9,7 @@
 #include <stdlib.h>
 
 #include "ddb/creds.h"
+#include "ddb/creds_test.h"
 #include "ddb/transport.h"
 #include "fuzz.h"
 

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "ddb/ddb.h"
+#include "ddb/ddb_test.h"
 
 #include "../lib/check_main.h"
 

@@ -15,6 +15,7 @@
 #include "../lib/check_main.h"
 #include "../lib/control.h"
 #include "ddb/ddb.h"
+#include "ddb/ddb_test.h"
 
 #define THROTTLE_BODY                                                                              \
     "{\"status\":400,\"body\":{\"__type\":\"com.amazonaws.dynamodb.v20120810#"                     \

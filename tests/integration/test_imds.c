@@ -10,6 +10,7 @@
 
 #include "../lib/check_main.h"
 #include "ddb/creds.h"
+#include "ddb/creds_test.h"
 #include "ddb/transport.h"
 
 #define ROLE_PATH "/latest/meta-data/iam/security-credentials/"

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "ddb/ddb.h"
+#include "ddb/ddb_test.h"
 #include "repo/company_repo.h"
 #include "repo/cursor.h"
 #include "repo/donor_repo.h"

@@ -15,6 +15,7 @@
 
 #include "../lib/check_main.h"
 #include "ddb/creds.h"
+#include "ddb/creds_test.h"
 #include "ddb/transport.h"
 
 #define SECRET "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"

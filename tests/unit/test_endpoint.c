@@ -228,6 +228,11 @@ START_TEST(test_parse_host_and_port)
              "dynamodb-local_1:8000", 0);
     parse_ok("http://h:1", "http://h:1", "h:1", 0);
     parse_ok("http://h:65535", "http://h:65535", "h:65535", 0);
+    parse_ok("HTTP://[FD00:EC2::254]:80", "http://[fd00:ec2::254]:80", "[fd00:ec2::254]", 0);
+    parse_ok("http://example.com:08000", "http://example.com:8000", "example.com:8000", 0);
+    /* curl's URL API writes an IPv4 address in its usual form (127.1 is 127.0.0.1, as
+     * inet_aton reads it): the Host header then names the address curl connects to. */
+    parse_ok("http://127.1:8000", "http://127.0.0.1:8000", "127.0.0.1:8000", 0);
 }
 END_TEST
 
@@ -262,6 +267,15 @@ START_TEST(test_parse_rejects_malformed)
         "http://[zz::1]",
         "http://[::1]x",
         "http://a:b:c",
+        /* Forms curl's parser takes that an endpoint still may not be. */
+        "http:///example.com",
+        "http:example.com",
+        "http://@example.com",
+        "http://:pw@example.com",
+        "http://example.com/.",
+        "http://[fe80::1%25eth0]:8000",
+        "http://exa~mple.com",
+        "http://example.com:00",
     };
 
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)

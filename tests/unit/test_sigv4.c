@@ -2,6 +2,7 @@
  * cache, the date format, input validation, the SHA-256 helper, and the signer of canonical
  * requests (against a vector and against sigv4_sign). */
 #include "ddb/sigv4.h"
+#include "ddb/sigv4_test.h"
 #include "../lib/check_main.h"
 
 #include <dirent.h>

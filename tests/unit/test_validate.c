@@ -529,7 +529,7 @@ START_TEST(test_limit)
 
         fake_request(&req, cases[i].value ? "limit" : NULL, (char *)cases[i].value, NULL);
         http_response_init(&resp);
-        validate_status st = validate_limit(&req, &limit, &resp);
+        validate_status st = validate_limit_or_reply(&req, &limit, &resp);
         if (cases[i].limit > 0) {
             ck_assert_msg(st == VALIDATE_OK, "\"%s\" refused", cases[i].value);
             ck_assert_int_eq(limit, cases[i].limit);
@@ -587,7 +587,7 @@ START_TEST(test_if_match)
 
     fake_request(&req, NULL, NULL, if_matches[_i].header);
     http_response_init(&resp);
-    validate_status st = validate_if_match(&req, &match, &present, &resp);
+    validate_status st = validate_if_match_or_reply(&req, &match, &present, &resp);
     ck_assert_int_eq(present, 1);
     if (if_matches[_i].ok) {
         ck_assert_msg(st == VALIDATE_OK, "'%s' refused", if_matches[_i].header);
@@ -614,7 +614,7 @@ START_TEST(test_if_match_absent)
 
     fake_request(&req, NULL, NULL, NULL);
     http_response_init(&resp);
-    ck_assert(validate_if_match(&req, &match, &present, &resp) == VALIDATE_OK);
+    ck_assert(validate_if_match_or_reply(&req, &match, &present, &resp) == VALIDATE_OK);
     ck_assert_int_eq(present, 0);
     ck_assert_int_eq(resp.status, 0);
 }
@@ -666,7 +666,7 @@ START_TEST(test_body)
     req.body = body[0] != '\0' ? body : NULL;
     req.body_len = strlen(body);
     http_response_init(&resp);
-    validate_status st = validate_body(&req, signup_fields, 4, &out, &resp);
+    validate_status st = validate_body_or_reply(&req, signup_fields, 4, &out, &resp);
     if (bodies[_i].status == 0) {
         ck_assert(st == VALIDATE_OK);
         ck_assert_ptr_nonnull(out);
