@@ -50,7 +50,7 @@ donors_create(void *app, const struct http_request *req, const struct router_par
 {
     struct repo *repo = app;
     json_object *body = NULL, *email = NULL, *item = NULL;
-    struct ddb_error err;
+    struct repo_error err;
     char lowered[VALIDATE_EMAIL_MAX + 1];
     repo_status st;
 
@@ -67,7 +67,7 @@ donors_create(void *app, const struct http_request *req, const struct router_par
         reply_internal(resp, req, "donor create");
         goto out;
     }
-    ddb_error_clear(&err);
+    repo_error_clear(&err);
     st = donor_repo_create(repo, body, &item, &err);
     if (st != REPO_OK) {
         reply_repo_failure(resp, req, st, &err, "donor create");
@@ -90,14 +90,14 @@ donors_get(void *app, const struct http_request *req, const struct router_params
 {
     struct repo *repo = app;
     json_object *item = NULL;
-    struct ddb_error err;
+    struct repo_error err;
     char buf[VALIDATE_EMAIL_MAX + 1];
     const char *email = donors_path_email(req, params, buf, sizeof(buf), resp);
     repo_status st;
 
     if (email == NULL)
         return;
-    ddb_error_clear(&err);
+    repo_error_clear(&err);
     st = donor_repo_get(repo, email, &item, &err);
     if (st != REPO_OK) {
         reply_repo_failure(resp, req, st, &err, "donor get");
@@ -116,7 +116,7 @@ donors_list(void *app, const struct http_request *req, const struct router_param
     json_object *items = NULL;
     char *next = NULL, *stored = NULL;
     char msg[VALIDATE_MSG_MAX];
-    struct ddb_error err;
+    struct repo_error err;
     size_t stored_len;
     int limit;
     repo_status st;
@@ -146,7 +146,7 @@ donors_list(void *app, const struct http_request *req, const struct router_param
     }
     if (validate_limit(req, &limit, resp) != VALIDATE_OK)
         goto out;
-    ddb_error_clear(&err);
+    repo_error_clear(&err);
     st = donor_repo_list_city(repo, stored, type, limit, http_request_query(req, "cursor"), &items,
                               &next, &err);
     if (st != REPO_OK) {
@@ -167,10 +167,10 @@ donors_unmatchable(struct repo *repo, const struct http_request *req, const char
                    struct http_response *resp)
 {
     json_object *item = NULL;
-    struct ddb_error err;
+    struct repo_error err;
     repo_status st;
 
-    ddb_error_clear(&err);
+    repo_error_clear(&err);
     st = donor_repo_get(repo, email, &item, &err);
     json_object_put(item);
     reply_repo_failure(resp, req, st == REPO_OK ? REPO_PRECONDITION : st, &err, "donor match");
@@ -183,7 +183,7 @@ donors_update(void *app, const struct http_request *req, const struct router_par
     struct repo *repo = app;
     json_object *body = NULL, *item = NULL;
     struct repo_match match;
-    struct ddb_error err;
+    struct repo_error err;
     char buf[VALIDATE_EMAIL_MAX + 1];
     const char *email = donors_path_email(req, params, buf, sizeof(buf), resp);
     int present;
@@ -204,7 +204,7 @@ donors_update(void *app, const struct http_request *req, const struct router_par
         donors_unmatchable(repo, req, email, resp);
         goto out;
     }
-    ddb_error_clear(&err);
+    repo_error_clear(&err);
     st = donor_repo_update(repo, email, body, present ? &match : NULL, &item, &err);
     if (st != REPO_OK) {
         reply_repo_failure(resp, req, st, &err, "donor update");
@@ -221,7 +221,7 @@ donors_delete(void *app, const struct http_request *req, const struct router_par
 {
     struct repo *repo = app;
     struct repo_match match;
-    struct ddb_error err;
+    struct repo_error err;
     char buf[VALIDATE_EMAIL_MAX + 1];
     const char *email = donors_path_email(req, params, buf, sizeof(buf), resp);
     int present;
@@ -235,7 +235,7 @@ donors_delete(void *app, const struct http_request *req, const struct router_par
         donors_unmatchable(repo, req, email, resp);
         return;
     }
-    ddb_error_clear(&err);
+    repo_error_clear(&err);
     st = donor_repo_delete(repo, email, present ? &match : NULL, &err);
     if (st != REPO_OK) {
         reply_repo_failure(resp, req, st, &err, "donor delete");

@@ -5,7 +5,6 @@
 
 #include <json-c/json.h>
 
-#include "ddb/ddb_error.h"
 #include "http/request.h"
 #include "http/response.h"
 #include "repo/repo.h"
@@ -32,7 +31,7 @@ void reply_item(struct http_response *resp, const struct http_request *req, int 
  * error type (never the AWS message: a signature error echoes signed headers). what names the
  * operation ("company create"). */
 void reply_repo_failure(struct http_response *resp, const struct http_request *req,
-                        repo_status status, const struct ddb_error *err, const char *what);
+                        repo_status status, const struct repo_error *err, const char *what);
 
 /* A 500 for a failure of our own (out of memory), logged. */
 void reply_internal(struct http_response *resp, const struct http_request *req, const char *what);

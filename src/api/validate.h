@@ -79,7 +79,7 @@ int validate_object(json_object *obj, const struct validate_field *fields, size_
  * (resp holds the 400/404/422/500 to send). */
 typedef enum { VALIDATE_OK = 0, VALIDATE_ANSWERED } validate_status;
 
-/* The request's JSON body, parsed strictly (marshal_parse: 400 when empty, malformed or not
+/* The request's JSON body, parsed strictly (http_body_parse_json: 400 when empty, malformed or not
  * UTF-8) and checked against the table (422 with every error). *out is a new reference. */
 validate_status validate_body(const struct http_request *req, const struct validate_field *fields,
                               size_t n, json_object **out, struct http_response *resp);

@@ -50,8 +50,9 @@ company_add(json_object *obj, const char *name, json_object *val)
 
 repo_status
 company_repo_create(struct repo *repo, const char *id, const char *name, json_object *keywords,
-                    json_object **out, struct ddb_error *err)
+                    json_object **out, struct repo_error *rerr)
 {
+    struct ddb_error *err = rerr != NULL ? &rerr->ddb : NULL;
     struct repo_table t = company_table(repo);
     json_object *fields;
     repo_status rs;
@@ -76,8 +77,9 @@ out:
 }
 
 repo_status
-company_repo_get(struct repo *repo, const char *id, json_object **out, struct ddb_error *err)
+company_repo_get(struct repo *repo, const char *id, json_object **out, struct repo_error *rerr)
 {
+    struct ddb_error *err = rerr != NULL ? &rerr->ddb : NULL;
     struct repo_table t = company_table(repo);
 
     return repo_item_get(repo, &t, id, out, err);
@@ -85,8 +87,9 @@ company_repo_get(struct repo *repo, const char *id, json_object **out, struct dd
 
 repo_status
 company_repo_update(struct repo *repo, const char *id, const char *name, json_object *keywords,
-                    const struct repo_match *match, json_object **out, struct ddb_error *err)
+                    const struct repo_match *match, json_object **out, struct repo_error *rerr)
 {
+    struct ddb_error *err = rerr != NULL ? &rerr->ddb : NULL;
     struct repo_table t = company_table(repo);
     json_object *fields;
     repo_status rs;
@@ -110,8 +113,9 @@ out:
 
 repo_status
 company_repo_delete(struct repo *repo, const char *id, const struct repo_match *match,
-                    struct ddb_error *err)
+                    struct repo_error *rerr)
 {
+    struct ddb_error *err = rerr != NULL ? &rerr->ddb : NULL;
     struct repo_table t = company_table(repo);
 
     return repo_item_delete(repo, &t, id, match, err);
@@ -141,8 +145,10 @@ company_cmp(const void *a, const void *b)
 }
 
 repo_status
-company_repo_delete_many(struct repo *repo, const char *const *ids, size_t n, struct ddb_error *err)
+company_repo_delete_many(struct repo *repo, const char *const *ids, size_t n,
+                         struct repo_error *rerr)
 {
+    struct ddb_error *err = rerr != NULL ? &rerr->ddb : NULL;
     struct ddb_error scratch;
     const char **sorted = NULL;
     json_object *requests = NULL;
@@ -190,8 +196,9 @@ out:
 
 repo_status
 company_repo_list(struct repo *repo, int limit, const char *cursor, json_object **items,
-                  char **next_cursor, struct ddb_error *err)
+                  char **next_cursor, struct repo_error *rerr)
 {
+    struct ddb_error *err = rerr != NULL ? &rerr->ddb : NULL;
     struct repo_table t = company_table(repo);
     json_object *start = NULL;
     repo_status rs;
