@@ -4,7 +4,7 @@
 # the bottom (util/, config) and the top (main.c) are judged as the compiler resolves them.
 . "$TOP_SRCDIR/tests/lib/harness.sh"
 
-check=$TOP_SRCDIR/scripts/check_layers
+check() { sh "$TOP_SRCDIR/scripts/check_layers" "$@"; }
 echo "1..9"
 
 # tree NAME FILE=INCLUDE...: a tree under $HARNESS_DIR/NAME/src with one line per include.
@@ -22,7 +22,7 @@ tree() {
 # expect NUMBER NAME RC PATTERN: check_layers on tree NAME exits RC and prints PATTERN (an
 # empty PATTERN: prints nothing).
 expect() {
-    "$check" "$HARNESS_DIR/$2/src" >"$HARNESS_DIR/$2.out" 2>&1
+    check "$HARNESS_DIR/$2/src" >"$HARNESS_DIR/$2.out" 2>&1
     rc=$?
     if [ -z "$4" ]; then
         printed=$([ ! -s "$HARNESS_DIR/$2.out" ] && echo yes)
@@ -37,7 +37,7 @@ expect() {
     fi
 }
 
-"$check" "$TOP_SRCDIR/src" >"$HARNESS_DIR/real.out" 2>&1
+check "$TOP_SRCDIR/src" >"$HARNESS_DIR/real.out" 2>&1
 rc=$?
 if [ $rc -eq 0 ] && [ ! -s "$HARNESS_DIR/real.out" ]; then
     echo "ok 1 - the real tree keeps the layers"
