@@ -164,6 +164,42 @@ ijson_string(const char *in, size_t len, size_t i, struct ijson_scan *sc, int *n
     return j < len ? j + 1 : j;
 }
 
+/* Copies the string in[i..j) (quotes included, already checked by ijson_string) to out, with
+ * every surrogate pair escape ("\ud836\ude01") written as the UTF-8 bytes of its code point:
+ * json-c 0.16 decodes the pairs of U+1D800..U+1DFFF to U+FFFD (found by the fuzz target),
+ * and takes those bytes whole. Any other escape is copied as written. */
+static void
+emit_string(const char *in, size_t i, size_t j, char *out, size_t *o)
+{
+    long hi, lo;
+    unsigned long cp;
+    char utf8[4];
+
+    while (i < j) {
+        if (in[i] != '\\' || i + 1 >= j) {
+            emit(out, o, in + i, 1);
+            i++;
+            continue;
+        }
+        if (in[i + 1] == 'u' && j - i >= 12 && (hi = hex4(in + i + 2)) >= 0xD800 && hi <= 0xDBFF &&
+            in[i + 6] == '\\' && in[i + 7] == 'u' && (lo = hex4(in + i + 8)) >= 0xDC00 &&
+            lo <= 0xDFFF) {
+            cp = 0x10000 + (((unsigned long)hi - 0xD800) << 10) + ((unsigned long)lo - 0xDC00);
+            utf8[0] = (char)(0xF0 | (cp >> 18));
+            utf8[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
+            utf8[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
+            utf8[3] = (char)(0x80 | (cp & 0x3F));
+            emit(out, o, utf8, 4);
+            i += 12;
+            continue;
+        }
+        /* Any other escape: both characters, so that an escaped backslash is never read as
+         * the start of another escape. */
+        emit(out, o, in + i, 2);
+        i += 2;
+    }
+}
+
 /* Whether s[0..n) is a number as JSON writes one (RFC 8259 6): an optional '-', 0 or digits
  * not starting with 0, then an optional fraction with digits and an optional exponent with
  * digits. json-c also takes "06.5", "13." and "-23.E24". */
@@ -200,8 +236,9 @@ json_number_ok(const char *s, size_t n)
 }
 
 /* Writes the rewritten text to out (if not NULL); returns its length, or SIZE_MAX for a
- * single quote outside a string or what sc->why says. Strings are copied untouched: in strict
- * JSON they are the only place a digit can hide. json-c 0.16 takes 'single-quoted' object
+ * single quote outside a string or what sc->why says. Strings are copied with their digits
+ * untouched (in strict JSON they are the only place a digit can hide), their surrogate pair
+ * escapes written as UTF-8 (emit_string). json-c 0.16 takes 'single-quoted' object
  * keys even when strict; they are not JSON, and refusing them keeps this scan in step with
  * the tokener. sc also counts the members (see struct ijson_scan). */
 static size_t
@@ -222,7 +259,7 @@ bigint_rewrite(const char *in, size_t len, char *out, struct ijson_scan *sc)
             j = ijson_string(in, len, i, sc, &nul);
             if (sc->why != NULL)
                 return SIZE_MAX;
-            emit(out, &o, in + i, j - i);
+            emit_string(in, i, j, out, &o);
             i = j;
             /* A member name is a string followed by ':'. */
             while (nul && j < len &&

@@ -77,6 +77,35 @@ START_TEST(test_parse_keeps_big_numbers)
 }
 END_TEST
 
+/* A surrogate pair escape is one code point, whichever plane: json-c 0.16 alone decodes those
+ * of U+1D800..U+1DFFF to U+FFFD (found by the fuzz target). An escaped backslash before
+ * "ud83d" is text, not an escape. */
+START_TEST(test_parse_surrogate_pairs_whole)
+{
+    static const struct {
+        const char *text, *want;
+    } cases[] = {
+        {"\"\\ud836\\ude01\"", "\xf0\x9d\xa8\x81"},
+        {"\"\\ud837\\udfff\"", "\xf0\x9d\xbf\xbf"},
+        {"\"\\ud800\\udc00\"", "\xf0\x90\x80\x80"},
+        {"\"\\udbff\\udfff\"", "\xf4\x8f\xbf\xbf"},
+        {"\"a\\ud83d\\ude1e\\u00e9\\n\"", "a\xf0\x9f\x98\x9e\xc3\xa9\n"},
+        {"\"\\\\ud83d\"", "\\ud83d"},
+    };
+    json_object *o, *v = NULL;
+
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        o = parse(cases[i].text);
+        ck_assert_str_eq(json_object_get_string(o), cases[i].want);
+        json_object_put(o);
+    }
+    /* In a member name too. */
+    o = parse("{\"\\ud836\\udc00\":1}");
+    ck_assert(json_object_object_get_ex(o, "\xf0\x9d\xa0\x80", &v));
+    json_object_put(o);
+}
+END_TEST
+
 START_TEST(test_parse_null_arguments)
 {
     json_object *out = NULL;
@@ -218,6 +247,7 @@ body_suite(void)
     tcase_add_test(parsing, test_parse_depth_capped);
     tcase_add_test(parsing, test_parse_keeps_big_numbers);
     tcase_add_test(parsing, test_parse_null_arguments);
+    tcase_add_test(parsing, test_parse_surrogate_pairs_whole);
     suite_add_tcase(s, parsing);
     return s;
 }
