@@ -17,20 +17,17 @@
 #include "api/status.h"
 #include "http/router.h"
 #include "repo/repo.h"
-#include "server/scoreboard.h"
+#include "util/clock.h"
 
 /* What a request's deadline leaves before SAVEALIFE_REQUEST_TIMEOUT, when the master kills
  * the worker: a tenth of it, within these bounds, for what runs outside DynamoDB calls
  * (reading the request, answering it, an attempt ending a little after its timeout). */
 #define API_MARGIN_MIN_MS 500L
 #define API_MARGIN_MAX_MS 2000L
-/* The client's connect timeout when the attempt timeout is longer. */
-#define API_CONNECT_TIMEOUT_MS 3000L
 /* A probe unanswered this long after the request timeout belongs to a killed worker. */
 #define API_PROBE_GRACE_MS 1000L
 
 struct api {
-    struct ddb_client *ddb;
     struct auth *auth;
     struct repo repo;
     struct health_cache ready;
@@ -46,14 +43,15 @@ struct api {
         struct router_params params;
         char allow[128]; /* on ROUTER_METHOD_NOT_ALLOWED */
     } match;
-    struct scoreboard *sb; /* the pool's breaker; NULL: none */
-    uint64_t timeout_ms;   /* SAVEALIFE_REQUEST_TIMEOUT */
-    uint64_t budget_ms;    /* a request's time for its DynamoDB calls */
-    uint64_t stale_ms;     /* the breaker's probe lifetime */
+    struct api_pool pool; /* the pool's figures and breaker */
+    int has_pool;         /* 0: no breaker, and the status page answers 503 */
+    uint64_t timeout_ms;  /* SAVEALIFE_REQUEST_TIMEOUT */
+    uint64_t budget_ms;   /* a request's time for its DynamoDB calls */
+    uint64_t stale_ms;    /* the breaker's probe lifetime */
     /* The request being served and what the breaker decided for it, for the client's hooks;
      * NULL between requests. */
     const struct http_request *req;
-    struct scoreboard_breaker_ticket *ticket;
+    struct api_breaker_ticket *ticket;
 };
 
 /* Which part of the api a route's handler receives as its app. */
@@ -143,9 +141,16 @@ api_budget_ms(long timeout_s)
     return (uint64_t)(timeout_ms - margin);
 }
 
+/* The monotonic clock of deadlines and of the pool's times, in milliseconds. */
+static uint64_t
+api_now_ms(void)
+{
+    return (uint64_t)clock_now_ms();
+}
+
 static void api_breaker_report(struct api *api, const struct http_request *req,
-                               const struct scoreboard_breaker_ticket *ticket,
-                               enum scoreboard_breaker_outcome outcome);
+                               const struct api_breaker_ticket *ticket,
+                               enum api_breaker_outcome outcome);
 
 /* The client's hooks: each attempt of the request tells the breaker whether DynamoDB was
  * reached, and an attempt is made only while the breaker lets the request go on. */
@@ -154,10 +159,9 @@ api_ddb_attempt(void *ctx, int reached)
 {
     struct api *api = ctx;
 
-    if (api->ticket == NULL || api->ticket->admit == SCOREBOARD_BREAKER_REJECT)
+    if (api->ticket == NULL || api->ticket->admit == API_BREAKER_REJECT)
         return;
-    api_breaker_report(api, api->req, api->ticket,
-                       reached ? SCOREBOARD_BREAKER_OK : SCOREBOARD_BREAKER_FAILED);
+    api_breaker_report(api, api->req, api->ticket, reached ? API_BREAKER_OK : API_BREAKER_FAILED);
 }
 
 static int
@@ -165,36 +169,34 @@ api_ddb_go_on(void *ctx)
 {
     struct api *api = ctx;
 
-    return api->ticket == NULL || scoreboard_breaker_allows(api->sb, api->ticket);
+    return api->ticket == NULL || api->pool.allows(api->pool.ctx, api->ticket);
 }
 
 int
-api_new(const struct config *cfg, struct scoreboard *sb, struct api **out, char *errbuf,
+api_new(const struct config *cfg, const struct api_pool *pool, struct api **out, char *errbuf,
         size_t errlen)
 {
     struct api *api = NULL;
-    struct ddb_options opts;
-    struct ddb_error err;
+    struct repo_hooks hooks;
     char authmsg[512];
     int rc = -1;
 
     *out = NULL;
-    ddb_error_clear(&err);
     api = calloc(1, sizeof(*api));
     if (api == NULL) {
         snprintf(errbuf, errlen, "out of memory");
         goto out;
     }
-    memset(&opts, 0, sizeof(opts));
-    opts.attempt_timeout_ms = cfg->ddb_attempt_timeout;
-    /* Connecting is part of an attempt: never allowed longer than the attempt itself. */
-    if (cfg->ddb_attempt_timeout < API_CONNECT_TIMEOUT_MS)
-        opts.connect_timeout_ms = cfg->ddb_attempt_timeout;
-    if (ddb_client_new(&opts, &api->ddb, &err) != DDB_OK) {
-        snprintf(errbuf, errlen, "DynamoDB client: %s: %s", ddb_error_name(err.status),
-                 err.message);
-        goto out;
+    if (pool != NULL) {
+        api->pool = *pool;
+        api->has_pool = 1;
     }
+    /* Each attempt of a request tells the pool's breaker whether the database was reached. */
+    hooks.attempt = api_ddb_attempt;
+    hooks.go_on = api_ddb_go_on;
+    hooks.ctx = api;
+    if (repo_open(&api->repo, cfg, api->has_pool ? &hooks : NULL, errbuf, errlen) != 0)
+        goto out;
     authmsg[0] = '\0';
     int loaded = auth_load(cfg->tokens_file, &api->auth, authmsg, sizeof(authmsg));
     if (loaded < 0) {
@@ -203,11 +205,7 @@ api_new(const struct config *cfg, struct scoreboard *sb, struct api **out, char 
     }
     if (loaded == 1)
         fprintf(stderr, "savealife: warning: admin tokens: %s\n", authmsg);
-    if (repo_init(&api->repo, api->ddb, cfg) != 0) {
-        snprintf(errbuf, errlen, "table names too long for prefix \"%s\"", cfg->table_prefix);
-        goto out;
-    }
-    if (idempotency_repo_init(&api->idem, api->ddb, cfg) != 0) {
+    if (idempotency_repo_init(&api->idem, &api->repo, cfg) != 0) {
         snprintf(errbuf, errlen, "table names too long for prefix \"%s\"", cfg->table_prefix);
         goto out;
     }
@@ -216,16 +214,11 @@ api_new(const struct config *cfg, struct scoreboard *sb, struct api **out, char 
         goto out;
     health_cache_init(&api->ready, &api->repo);
     api->ready.idempotency_table = api->idem.table;
-    api->status.sb = sb;
-    api->sb = sb;
+    api->status.pool = api->has_pool ? &api->pool : NULL;
+    api->status.now_ms = api_now_ms;
     api->timeout_ms = (uint64_t)cfg->request_timeout * 1000u;
     api->budget_ms = api_budget_ms(cfg->request_timeout);
     api->stale_ms = api->timeout_ms + API_PROBE_GRACE_MS;
-    if (sb != NULL) {
-        struct ddb_hooks hooks = {api_ddb_attempt, api_ddb_go_on, api};
-
-        ddb_client_set_hooks(api->ddb, &hooks);
-    }
     *out = api;
     api = NULL;
     rc = 0;
@@ -241,14 +234,14 @@ api_free(struct api *api)
         return;
     auth_free(api->auth);
     router_free(api->router);
-    ddb_client_free(api->ddb);
+    repo_close(&api->repo);
     free(api);
 }
 
 void
 api_ddb_stats(const struct api *api, struct ddb_stats *out)
 {
-    ddb_client_stats(api->ddb, out);
+    repo_stats(&api->repo, out);
 }
 
 static void
@@ -334,7 +327,7 @@ api_match(struct api *api, const struct http_request *req)
  * request that needs no database); *matched is the route found (left NULL for 404/405). */
 static void
 api_route(struct api *api, const struct http_request *req, struct http_response *resp,
-          struct scoreboard_breaker_ticket *ticket, const struct api_route **matched)
+          struct api_breaker_ticket *ticket, const struct api_route **matched)
 {
     const struct api_match *m = api_match(api, req);
     const struct router_params *params = &m->params;
@@ -364,9 +357,9 @@ api_route(struct api *api, const struct http_request *req, struct http_response 
         api_problem(resp, req, 415, "the body must be application/json (in UTF-8)");
         return;
     }
-    if (api->sb != NULL && (route->ctx == API_CTX_REPO || route->ctx == API_CTX_READY)) {
-        scoreboard_breaker_admit(api->sb, scoreboard_now_ms(), api->stale_ms, ticket);
-        if (ticket->admit == SCOREBOARD_BREAKER_REJECT) {
+    if (api->has_pool && (route->ctx == API_CTX_REPO || route->ctx == API_CTX_READY)) {
+        api->pool.admit(api->pool.ctx, api_now_ms(), api->stale_ms, ticket);
+        if (ticket->admit == API_BREAKER_REJECT) {
             api_shed(resp, req, ticket->retry_after_s);
             return;
         }
@@ -420,17 +413,16 @@ api_ddb_headers(struct http_response *resp, const struct ddb_stats *before,
  * the request that moves it says so in the log. */
 static void
 api_breaker_report(struct api *api, const struct http_request *req,
-                   const struct scoreboard_breaker_ticket *ticket,
-                   enum scoreboard_breaker_outcome outcome)
+                   const struct api_breaker_ticket *ticket, enum api_breaker_outcome outcome)
 {
-    struct scoreboard_breaker b;
+    struct api_breaker_figures b;
 
-    if (!scoreboard_breaker_report(api->sb, scoreboard_now_ms(), ticket, outcome))
+    if (!api->pool.report(api->pool.ctx, api_now_ms(), ticket, outcome))
         return;
-    scoreboard_read_breaker(api->sb, &b);
-    if (b.state == SCOREBOARD_BREAKER_CLOSED)
+    api->pool.breaker(api->pool.ctx, &b);
+    if (b.state == API_BREAKER_CLOSED)
         http_request_log(req, "DynamoDB breaker closed: a probe reached DynamoDB");
-    else if (ticket->admit == SCOREBOARD_BREAKER_PROBE)
+    else if (ticket->admit == API_BREAKER_PROBE)
         http_request_log(req, "DynamoDB breaker open again: a probe could not reach DynamoDB");
     else
         http_request_log(req,
@@ -466,25 +458,24 @@ void
 api_handle(struct api *api, const struct http_request *req, http_req_status parse,
            struct http_response *resp)
 {
-    struct scoreboard_breaker_ticket ticket = {.admit = SCOREBOARD_BREAKER_PASS};
+    struct api_breaker_ticket ticket = {.admit = API_BREAKER_PASS};
     const struct api_route *route = NULL;
     struct ddb_stats before, after;
 
     api->req = req;
     api->ticket = &ticket;
     /* One deadline for every DynamoDB call of the request, from its start. */
-    ddb_client_set_deadline(api->ddb,
-                            api_request_start(api, req, scoreboard_now_ms()) + api->budget_ms);
-    ddb_client_stats(api->ddb, &before);
+    repo_set_deadline(&api->repo, api_request_start(api, req, api_now_ms()) + api->budget_ms);
+    repo_stats(&api->repo, &before);
     if (parse != HTTP_REQ_OK)
         api_parse_failure(resp, req, parse);
     else
         api_route(api, req, resp, &ticket, &route);
-    ddb_client_stats(api->ddb, &after);
-    ddb_client_set_deadline(api->ddb, 0);
+    repo_stats(&api->repo, &after);
+    repo_set_deadline(&api->repo, 0);
     /* Attempts were reported as they ended; a probe that made none gives its place back. */
-    if (api->sb != NULL && ticket.admit == SCOREBOARD_BREAKER_PROBE)
-        api_breaker_report(api, req, &ticket, SCOREBOARD_BREAKER_NONE);
+    if (api->has_pool && ticket.admit == API_BREAKER_PROBE)
+        api_breaker_report(api, req, &ticket, API_BREAKER_NONE);
     api->req = NULL;
     api->ticket = NULL;
     api->match.req = NULL;

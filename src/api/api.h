@@ -1,23 +1,24 @@
 /* The API a worker serves: routes, admin authentication, controllers. One per worker process,
- * made after fork (it owns the worker's DynamoDB client) and kept for the worker's life. */
+ * made after fork (its repositories own the worker's DynamoDB client) and kept for the
+ * worker's life. */
 #ifndef SAVEALIFE_API_H
 #define SAVEALIFE_API_H
 
 #include <stddef.h>
 
+#include "api/pool.h"
 #include "config.h"
-#include "ddb/ddb.h"
 #include "http/request.h"
 #include "http/response.h"
+#include "repo/repo.h"
 
 struct api;
-struct scoreboard;
 
-/* Creates the worker's DynamoDB client and loads the admin token digests. sb is the pool's
- * scoreboard that GET /api/status reads and whose DynamoDB breaker every request that needs
- * the database goes through (borrowed; NULL: the page answers 503, no breaker). Returns 0,
- * or -1 with a message in errbuf. */
-int api_new(const struct config *cfg, struct scoreboard *sb, struct api **out, char *errbuf,
+/* Opens the worker's repositories (and so its DynamoDB client) and loads the admin token
+ * digests. pool is what GET /api/status reads and whose DynamoDB breaker every request that
+ * needs the database goes through (copied; its ctx borrowed; NULL: the page answers 503, no
+ * breaker). Returns 0, or -1 with a message in errbuf. */
+int api_new(const struct config *cfg, const struct api_pool *pool, struct api **out, char *errbuf,
             size_t errlen);
 
 /* Frees the api and its client. NULL is allowed. */
@@ -40,7 +41,8 @@ void api_handle(struct api *api, const struct http_request *req, http_req_status
 void api_route_label(struct api *api, const struct http_request *req, http_req_status parse,
                      const char **method, const char **pattern);
 
-/* The worker's DynamoDB client figures, for the scoreboard and status page. */
+/* The worker's DynamoDB client figures (ddb/ddb_stats.h, through repo/repo.h), for the
+ * scoreboard and status page. */
 void api_ddb_stats(const struct api *api, struct ddb_stats *out);
 
 #endif

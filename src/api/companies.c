@@ -6,7 +6,7 @@
 
 #include "api/reply.h"
 #include "api/validate.h"
-#include "ddb/marshal.h"
+#include "http/body.h"
 #include "repo/company_repo.h"
 #include "util/jobj.h"
 
@@ -46,14 +46,14 @@ companies_list(void *app, const struct http_request *req, const struct router_pa
     struct repo *repo = app;
     json_object *items = NULL;
     char *next = NULL;
-    struct ddb_error err;
+    struct repo_error err;
     int limit;
     repo_status st;
 
     (void)params;
     if (validate_limit_or_reply(req, &limit, resp) != VALIDATE_OK)
         return;
-    ddb_error_clear(&err);
+    repo_error_clear(&err);
     st = company_repo_list(repo, limit, http_request_query(req, "cursor"), &items, &next, &err);
     if (st != REPO_OK) {
         reply_repo_failure(resp, req, st, &err, "company list");
@@ -82,7 +82,7 @@ companies_create(void *app, const struct http_request *req, const struct router_
 {
     struct repo *repo = app;
     json_object *body = NULL, *name = NULL, *keywords = NULL, *item = NULL;
-    struct ddb_error err;
+    struct repo_error err;
     char *id = NULL;
     repo_status st;
 
@@ -108,7 +108,7 @@ companies_create(void *app, const struct http_request *req, const struct router_
                            "must not be \".\" or \"..\" (its URL could not name the company)");
         goto out;
     }
-    ddb_error_clear(&err);
+    repo_error_clear(&err);
     st = company_repo_create(repo, id, json_object_get_string(name), keywords, &item, &err);
     if (st != REPO_OK) {
         reply_repo_failure(resp, req, st, &err, "company create");
@@ -129,7 +129,7 @@ companies_update(void *app, const struct http_request *req, const struct router_
     struct repo *repo = app;
     json_object *body = NULL, *name = NULL, *keywords = NULL, *item = NULL;
     struct repo_match match;
-    struct ddb_error err;
+    struct repo_error err;
     const char *id = companies_path_id(req, params, resp);
     char *lowered = NULL;
     int present;
@@ -168,7 +168,7 @@ companies_update(void *app, const struct http_request *req, const struct router_
     if (reply_if_unmatchable(repo, company_repo_get, id, &match, present, req, resp,
                              "company match"))
         goto out;
-    ddb_error_clear(&err);
+    repo_error_clear(&err);
     st = company_repo_update(repo, id, name != NULL ? json_object_get_string(name) : NULL, keywords,
                              present ? &match : NULL, &item, &err);
     if (st != REPO_OK) {
@@ -187,7 +187,7 @@ companies_delete(void *app, const struct http_request *req, const struct router_
 {
     struct repo *repo = app;
     struct repo_match match;
-    struct ddb_error err;
+    struct repo_error err;
     json_object *body = NULL;
     const char *id = companies_path_id(req, params, resp);
     int present;
@@ -200,7 +200,7 @@ companies_delete(void *app, const struct http_request *req, const struct router_
     if (reply_if_unmatchable(repo, company_repo_get, id, &match, present, req, resp,
                              "company match"))
         return;
-    ddb_error_clear(&err);
+    repo_error_clear(&err);
     st = company_repo_delete(repo, id, present ? &match : NULL, &err);
     if (st != REPO_OK) {
         reply_repo_failure(resp, req, st, &err, "company delete");
@@ -222,15 +222,16 @@ companies_filter_ids(const struct http_request *req, const char *filter, json_ob
                      const char **ids, size_t *n, struct http_response *resp)
 {
     json_object *list = NULL;
-    struct ddb_error err;
+    http_body_status st;
+    char why[320];
     size_t len;
 
-    ddb_error_clear(&err);
-    if (marshal_parse(filter, strlen(filter), doc, &err) != DDB_OK) {
-        if (err.status == DDB_ERR_NOMEM)
+    st = http_body_parse_json(filter, strlen(filter), doc, why, sizeof(why));
+    if (st != HTTP_BODY_OK) {
+        if (st == HTTP_BODY_NOMEM)
             reply_internal(resp, req, "bulk delete filter");
         else if (http_response_problem(resp, 400, req->request_id, NULL,
-                                       "filter is not valid JSON: %s", err.message) != 0)
+                                       "filter is not valid JSON: %s", why) != 0)
             reply_internal(resp, req, "bulk delete filter");
         return VALIDATE_ANSWERED;
     }
@@ -266,7 +267,7 @@ companies_delete_many(void *app, const struct http_request *req, const struct ro
     const char *filter = NULL;
     const char *field = "id";
     json_object *doc = NULL, *body = NULL, *deleted = NULL;
-    struct ddb_error err;
+    struct repo_error err;
     char why[VALIDATE_MSG_MAX], msg[VALIDATE_MSG_MAX + 32];
     size_t n = 0, nfilters = 0, nid = 0, unique = 0;
     repo_status st;
@@ -315,7 +316,7 @@ companies_delete_many(void *app, const struct http_request *req, const struct ro
         if (k == unique)
             ids[unique++] = ids[i];
     }
-    ddb_error_clear(&err);
+    repo_error_clear(&err);
     st = company_repo_delete_many(repo, ids, unique, &err);
     if (st != REPO_OK) {
         reply_repo_failure(resp, req, st, &err, "company bulk delete");

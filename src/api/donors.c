@@ -51,7 +51,7 @@ donors_create(void *app, const struct http_request *req, const struct router_par
 {
     struct repo *repo = app;
     json_object *body = NULL, *email = NULL, *item = NULL;
-    struct ddb_error err;
+    struct repo_error err;
     char lowered[VALIDATE_EMAIL_MAX + 1];
     repo_status st;
 
@@ -68,7 +68,7 @@ donors_create(void *app, const struct http_request *req, const struct router_par
         reply_internal(resp, req, "donor create");
         goto out;
     }
-    ddb_error_clear(&err);
+    repo_error_clear(&err);
     st = donor_repo_create(repo, body, &item, &err);
     if (st != REPO_OK) {
         reply_repo_failure(resp, req, st, &err, "donor create");
@@ -102,7 +102,7 @@ donors_list(void *app, const struct http_request *req, const struct router_param
     json_object *items = NULL;
     char *next = NULL, *stored = NULL;
     char msg[VALIDATE_MSG_MAX];
-    struct ddb_error err;
+    struct repo_error err;
     size_t stored_len;
     int limit;
     repo_status st;
@@ -132,7 +132,7 @@ donors_list(void *app, const struct http_request *req, const struct router_param
     }
     if (validate_limit_or_reply(req, &limit, resp) != VALIDATE_OK)
         goto out;
-    ddb_error_clear(&err);
+    repo_error_clear(&err);
     st = donor_repo_list_city(repo, stored, type, limit, http_request_query(req, "cursor"), &items,
                               &next, &err);
     if (st != REPO_OK) {
@@ -154,7 +154,7 @@ donors_update(void *app, const struct http_request *req, const struct router_par
     struct repo *repo = app;
     json_object *body = NULL, *item = NULL;
     struct repo_match match;
-    struct ddb_error err;
+    struct repo_error err;
     char buf[VALIDATE_EMAIL_MAX + 1];
     const char *email = donors_path_email(req, params, buf, sizeof(buf), resp);
     int present;
@@ -174,7 +174,7 @@ donors_update(void *app, const struct http_request *req, const struct router_par
     if (reply_if_unmatchable(repo, donor_repo_get, email, &match, present, req, resp,
                              "donor match"))
         goto out;
-    ddb_error_clear(&err);
+    repo_error_clear(&err);
     st = donor_repo_update(repo, email, body, present ? &match : NULL, &item, &err);
     if (st != REPO_OK) {
         reply_repo_failure(resp, req, st, &err, "donor update");
@@ -191,7 +191,7 @@ donors_delete(void *app, const struct http_request *req, const struct router_par
 {
     struct repo *repo = app;
     struct repo_match match;
-    struct ddb_error err;
+    struct repo_error err;
     char buf[VALIDATE_EMAIL_MAX + 1];
     const char *email = donors_path_email(req, params, buf, sizeof(buf), resp);
     int present;
@@ -204,7 +204,7 @@ donors_delete(void *app, const struct http_request *req, const struct router_par
     if (reply_if_unmatchable(repo, donor_repo_get, email, &match, present, req, resp,
                              "donor match"))
         return;
-    ddb_error_clear(&err);
+    repo_error_clear(&err);
     st = donor_repo_delete(repo, email, present ? &match : NULL, &err);
     if (st != REPO_OK) {
         reply_repo_failure(resp, req, st, &err, "donor delete");

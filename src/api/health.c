@@ -32,57 +32,23 @@ health_live(void *app, const struct http_request *req, const struct router_param
     reply_json(resp, req, 200, body);
 }
 
-static int
-health_is(json_object *obj, const char *member, const char *value)
-{
-    json_object *v = NULL;
-
-    return json_object_object_get_ex(obj, member, &v) && json_object_is_type(v, json_type_string) &&
-           strcmp(json_object_get_string(v), value) == 0;
-}
-
-/* Whether a DescribeTable "Table" is ACTIVE, and so is its index when one is named. */
-static int
-health_table_active(json_object *desc, const char *index)
-{
-    json_object *gsis = NULL;
-
-    if (!health_is(desc, "TableStatus", "ACTIVE"))
-        return 0;
-    if (index == NULL)
-        return 1;
-    if (!json_object_object_get_ex(desc, "GlobalSecondaryIndexes", &gsis) ||
-        !json_object_is_type(gsis, json_type_array))
-        return 0;
-    for (size_t i = 0; i < json_object_array_length(gsis); i++) {
-        json_object *gsi = json_object_array_get_idx(gsis, i);
-        if (health_is(gsi, "IndexName", index))
-            return health_is(gsi, "IndexStatus", "ACTIVE");
-    }
-    return 0;
-}
-
-/* Asks DynamoDB about one table; on a failure fills the cache's reason and logs it. */
+/* Asks the database about one table; on a failure fills the cache's reason and logs it. */
 static int
 health_check_table(struct health_cache *cache, const struct http_request *req, const char *table,
                    const char *index)
 {
-    json_object *desc = NULL;
-    struct ddb_error err;
-    int active;
+    struct repo_error err;
+    char below[256];
+    int active = 0;
+    repo_status st = repo_table_ready(cache->repo, table, index, &active, &err);
 
-    ddb_error_clear(&err);
-    if (ddb_describe_table(cache->repo->ddb, table, &desc, &err) != DDB_OK) {
-        http_request_log(req, "ready: DescribeTable %s: ddb %s%s%s, http %d", table,
-                         ddb_error_name(err.status), err.type[0] != '\0' ? " " : "", err.type,
-                         err.http_status);
+    if (st != REPO_OK) {
+        repo_error_text(&err, below, sizeof(below));
+        http_request_log(req, "ready: DescribeTable %s: %s", table, below);
         snprintf(cache->detail, sizeof(cache->detail), "table %s: %s", table,
-                 err.status == DDB_ERR_NOT_FOUND ? "does not exist"
-                                                 : "the database did not answer");
+                 st == REPO_NOT_FOUND ? "does not exist" : "the database did not answer");
         return 0;
     }
-    active = health_table_active(desc, index);
-    json_object_put(desc);
     if (!active) {
         http_request_log(req, "ready: table %s%s%s is not ACTIVE", table, index ? " or index " : "",
                          index ? index : "");

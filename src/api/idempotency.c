@@ -173,17 +173,20 @@ idempotency_finish(struct idempotency_repo *store, const struct idempotency_clai
                    const struct http_request *req, const struct http_response *resp)
 {
     struct idempotency_answer a;
-    struct ddb_error err;
+    struct repo_error err;
     repo_status st;
+    char below[256];
     char line[sizeof(resp->headers[0].name) + sizeof(resp->headers[0].value) + 2];
 
     memset(&a, 0, sizeof(a));
-    ddb_error_clear(&err);
+    repo_error_clear(&err);
     if (resp->status == 0 || resp->status >= 500) {
         st = idempotency_repo_release(store, claim, &err);
-        if (st != REPO_OK)
-            http_request_log(req, "idempotency record not released: %s (ddb %s %s)",
-                             repo_status_name(st), ddb_error_name(err.status), err.type);
+        if (st != REPO_OK) {
+            repo_error_text(&err, below, sizeof(below));
+            http_request_log(req, "idempotency record not released: %s (%s)", repo_status_name(st),
+                             below);
+        }
         return;
     }
     a.status = resp->status;
@@ -201,9 +204,11 @@ idempotency_finish(struct idempotency_repo *store, const struct idempotency_clai
     }
     if (st == REPO_OK)
         st = idempotency_repo_complete(store, claim, &a, &err);
-    if (st != REPO_OK)
-        http_request_log(req, "idempotency record not completed: %s (ddb %s %s)",
-                         repo_status_name(st), ddb_error_name(err.status), err.type);
+    if (st != REPO_OK) {
+        repo_error_text(&err, below, sizeof(below));
+        http_request_log(req, "idempotency record not completed: %s (%s)", repo_status_name(st),
+                         below);
+    }
     for (size_t i = 0; i < a.nheaders; i++)
         free(a.headers[i]);
 }
@@ -218,7 +223,7 @@ idempotency_serve(struct idempotency_repo *store, struct repo *repo, int admin,
     struct idempotency_claim claim;
     struct idempotency_answer stored;
     idempotency_outcome outcome;
-    struct ddb_error err;
+    struct repo_error err;
     const char *why = NULL;
     long retry_after = 1;
     repo_status st;
@@ -243,7 +248,7 @@ idempotency_serve(struct idempotency_repo *store, struct repo *repo, int admin,
     claim.key = record_key;
     claim.fingerprint = fingerprint;
     claim.request_id = req->request_id;
-    ddb_error_clear(&err);
+    repo_error_clear(&err);
     st = idempotency_repo_begin(store, &claim, &outcome, &stored, &retry_after, &err);
     if (st != REPO_OK) {
         reply_repo_failure(resp, req, st, &err, "idempotency record");

@@ -95,17 +95,16 @@ reply_detail(repo_status status)
 
 void
 reply_repo_failure(struct http_response *resp, const struct http_request *req, repo_status status,
-                   const struct ddb_error *err, const char *what)
+                   const struct repo_error *err, const char *what)
 {
     int code = reply_status_of(status);
+    char below[256];
 
     if (code >= 500 || status == REPO_INVALID) {
         /* REPO_INVALID means our validation let through something DynamoDB refused: worth an
          * operator's look although the client gets a 4xx. */
-        http_request_log(req, "%s: %s (ddb %s%s%s, http %d, %d attempts)", what,
-                         repo_status_name(status), ddb_error_name(err->status),
-                         err->type[0] != '\0' ? " " : "", err->type, err->http_status,
-                         err->attempts);
+        repo_error_text(err, below, sizeof(below));
+        http_request_log(req, "%s: %s (%s)", what, repo_status_name(status), below);
     }
     if (http_response_problem(resp, code, req->request_id, NULL, "%s", reply_detail(status)) != 0) {
         http_response_empty(resp, 500);
@@ -183,10 +182,10 @@ reply_get_item(struct repo *repo, reply_get_fn get, const char *key, const struc
                struct http_response *resp, const char *what)
 {
     json_object *item = NULL;
-    struct ddb_error err;
+    struct repo_error err;
     repo_status st;
 
-    ddb_error_clear(&err);
+    repo_error_clear(&err);
     st = get(repo, key, &item, &err);
     if (st != REPO_OK) {
         json_object_put(item);
@@ -202,12 +201,12 @@ reply_if_unmatchable(struct repo *repo, reply_get_fn get, const char *key,
                      struct http_response *resp, const char *what)
 {
     json_object *item = NULL;
-    struct ddb_error err;
+    struct repo_error err;
     repo_status st;
 
     if (!present || match->any || match->n > 0)
         return 0;
-    ddb_error_clear(&err);
+    repo_error_clear(&err);
     st = get(repo, key, &item, &err);
     json_object_put(item);
     reply_repo_failure(resp, req, st == REPO_OK ? REPO_PRECONDITION : st, &err, what);

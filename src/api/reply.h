@@ -5,7 +5,6 @@
 
 #include <json-c/json.h>
 
-#include "ddb/ddb_error.h"
 #include "http/request.h"
 #include "http/response.h"
 #include "repo/repo.h"
@@ -32,11 +31,11 @@ void reply_item(struct http_response *resp, const struct http_request *req, int 
  * error type (never the AWS message: a signature error echoes signed headers). what names the
  * operation ("company create"). */
 void reply_repo_failure(struct http_response *resp, const struct http_request *req,
-                        repo_status status, const struct ddb_error *err, const char *what);
+                        repo_status status, const struct repo_error *err, const char *what);
 
 /* A repository's read of one item by its key (company_repo_get, donor_repo_get). */
 typedef repo_status (*reply_get_fn)(struct repo *repo, const char *key, json_object **out,
-                                    struct ddb_error *err);
+                                    struct repo_error *err);
 
 /* The item the repository's get finds under key: 200 with its ETag, or the failure. */
 void reply_get_item(struct repo *repo, reply_get_fn get, const char *key,

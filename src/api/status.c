@@ -1,4 +1,4 @@
-/* The status page: one read of the scoreboard (pool, workers, DynamoDB totals), rendered as
+/* The status page: one read of the pool (figures, workers, DynamoDB totals), rendered as
  * JSON with php-fpm's field names, or as OpenMetrics text. */
 #include "api/status.h"
 
@@ -11,8 +11,6 @@
 #include <json-c/json.h>
 
 #include "api/reply.h"
-#include "ddb/ddb_error.h"
-#include "server/scoreboard.h"
 #include "util/jobj.h"
 
 #define STATUS_OPENMETRICS_TYPE "application/openmetrics-text; version=1.0.0; charset=utf-8"
@@ -25,29 +23,29 @@ static const char *const status_le_s[DDB_LATENCY_BUCKETS] = {"0.005", "0.01", "0
 
 /* One read of everything the page shows. */
 struct status_snapshot {
-    struct scoreboard_pool pool;
-    struct scoreboard_worker *workers;
+    struct api_pool_figures pool;
+    struct api_worker_row *workers;
     size_t nworkers;
     struct ddb_stats ddb;
-    struct scoreboard_breaker breaker;
+    struct api_breaker_figures breaker;
     uint64_t now_ms;
 };
 
 static const char *
-status_state_name(enum scoreboard_state state)
+status_state_name(enum api_worker_state state)
 {
     switch (state) {
-    case SCOREBOARD_FREE:
+    case API_WORKER_FREE:
         return "free";
-    case SCOREBOARD_STARTING:
+    case API_WORKER_STARTING:
         return "starting";
-    case SCOREBOARD_IDLE:
+    case API_WORKER_IDLE:
         return "idle";
-    case SCOREBOARD_READING:
+    case API_WORKER_READING:
         return "reading";
-    case SCOREBOARD_BUSY:
+    case API_WORKER_BUSY:
         return "busy";
-    case SCOREBOARD_EXITING:
+    case API_WORKER_EXITING:
         return "exiting";
     }
     return "unknown";
@@ -57,7 +55,7 @@ status_state_name(enum scoreboard_state state)
 static const char *const status_breaker_names[] = {"closed", "open", "half-open"};
 
 static const char *
-status_breaker_name(enum scoreboard_breaker_state state)
+status_breaker_name(enum api_breaker_state state)
 {
     return (size_t)state < sizeof(status_breaker_names) / sizeof(status_breaker_names[0])
                ? status_breaker_names[state]
@@ -65,9 +63,9 @@ status_breaker_name(enum scoreboard_breaker_state state)
 }
 
 static int
-status_running(enum scoreboard_state state)
+status_running(enum api_worker_state state)
 {
-    return state == SCOREBOARD_READING || state == SCOREBOARD_BUSY;
+    return state == API_WORKER_READING || state == API_WORKER_BUSY;
 }
 
 static double
@@ -78,21 +76,20 @@ status_seconds_since(uint64_t now_ms, uint64_t then_ms)
 
 /* Returns 0, or -1 when the worker rows could not be allocated. */
 static int
-status_read(const struct scoreboard *sb, struct status_snapshot *snap)
+status_read(const struct status_source *src, struct status_snapshot *snap)
 {
-    size_t cap = scoreboard_capacity(sb);
+    const struct api_pool *pool = src->pool;
+    size_t cap = pool->capacity(pool->ctx);
 
     memset(snap, 0, sizeof(*snap));
-    snap->workers = calloc(cap, sizeof(*snap->workers));
+    snap->workers = calloc(cap > 0 ? cap : 1, sizeof(*snap->workers));
     if (snap->workers == NULL)
         return -1;
-    /* Every slot fits, so the read is complete. */
-    (void)scoreboard_read(sb, &snap->pool, snap->workers, cap, &snap->nworkers);
-    /* A master that reaps without pause leaves the best sum it had: the figures are counters,
-     * a scrape later corrects them. */
-    (void)scoreboard_read_ddb(sb, &snap->ddb);
-    scoreboard_read_breaker(sb, &snap->breaker);
-    snap->now_ms = scoreboard_now_ms();
+    /* Every row fits, so the read is complete. */
+    if (pool->read(pool->ctx, &snap->pool, snap->workers, cap, &snap->nworkers, &snap->ddb) != 0)
+        return -1;
+    pool->breaker(pool->ctx, &snap->breaker);
+    snap->now_ms = src->now_ms();
     return 0;
 }
 
@@ -116,7 +113,7 @@ status_u64(uint64_t v)
 }
 
 static json_object *
-status_worker_json(const struct scoreboard_worker *w, uint64_t now_ms)
+status_worker_json(const struct api_worker_row *w, uint64_t now_ms)
 {
     json_object *o = json_object_new_object();
     int bad = o == NULL;
@@ -182,7 +179,7 @@ status_ddb_json(const struct ddb_stats *d)
 static json_object *
 status_json(const struct status_snapshot *s)
 {
-    const struct scoreboard_pool *p = &s->pool;
+    const struct api_pool_figures *p = &s->pool;
     json_object *o = json_object_new_object();
     json_object *workers = json_object_new_array();
     char start[32];
@@ -252,7 +249,7 @@ status_gauge(FILE *f, const char *name, const char *help, unsigned long value)
 static void
 status_openmetrics_write(FILE *f, const struct status_snapshot *s)
 {
-    const struct scoreboard_pool *p = &s->pool;
+    const struct api_pool_figures *p = &s->pool;
     const struct ddb_stats *d = &s->ddb;
     unsigned long cumulative = 0;
 
@@ -348,13 +345,13 @@ status_page(void *app, const struct http_request *req, const struct router_param
             reply_internal(resp, req, "problem document");
         return;
     }
-    if (src == NULL || src->sb == NULL) {
+    if (src == NULL || src->pool == NULL) {
         if (http_response_problem(resp, 503, req->request_id, NULL,
                                   "this worker has no scoreboard to report") != 0)
             reply_internal(resp, req, "problem document");
         return;
     }
-    if (status_read(src->sb, &snap) != 0) {
+    if (status_read(src, &snap) != 0) {
         reply_internal(resp, req, "status snapshot");
         goto out;
     }

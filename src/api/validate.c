@@ -9,7 +9,7 @@
 #include <unistr.h>
 
 #include "api/reply.h"
-#include "ddb/marshal.h"
+#include "http/body.h"
 #include "util/utf8.h"
 
 static int
@@ -332,7 +332,7 @@ validate_object(json_object *obj, const struct validate_field *fields, size_t n,
             i++;
         if (i < n)
             continue;
-        /* The key came from the client: it is valid UTF-8 (marshal_parse checked) but may be
+        /* The key came from the client: it is valid UTF-8 (the body parser checked) but may be
          * long; the errors list names it as sent, cut to a sane length. */
         char field[VALIDATE_TEXT_MAX + 1];
         size_t cut = strlen(key);
@@ -371,7 +371,7 @@ validate_body_or_reply(const struct http_request *req, const struct validate_fie
 {
     json_object *obj = NULL;
     json_object *errors = NULL;
-    struct ddb_error err;
+    char why[320];
     int count;
 
     *out = NULL;
@@ -388,12 +388,15 @@ validate_body_or_reply(const struct http_request *req, const struct validate_fie
             reply_internal(resp, req, "validation");
         return VALIDATE_ANSWERED;
     }
-    ddb_error_clear(&err);
-    if (marshal_parse(req->body, req->body_len, &obj, &err) != DDB_OK) {
-        if (err.status == DDB_ERR_NOMEM)
-            reply_internal(resp, req, "body parse");
-        else if (http_response_problem(resp, 400, req->request_id, NULL,
-                                       "the body is not valid JSON: %s", err.message) != 0)
+    switch (http_body_parse_json(req->body, req->body_len, &obj, why, sizeof(why))) {
+    case HTTP_BODY_OK:
+        break;
+    case HTTP_BODY_NOMEM:
+        reply_internal(resp, req, "body parse");
+        return VALIDATE_ANSWERED;
+    case HTTP_BODY_INVALID:
+        if (http_response_problem(resp, 400, req->request_id, NULL,
+                                  "the body is not valid JSON: %s", why) != 0)
             reply_internal(resp, req, "validation");
         return VALIDATE_ANSWERED;
     }

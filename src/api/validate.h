@@ -79,7 +79,7 @@ int validate_object(json_object *obj, const struct validate_field *fields, size_
  * fails, end: VALIDATE_OK (go on) or VALIDATE_ANSWERED (resp holds the 400/422/500 to send). */
 typedef enum { VALIDATE_OK = 0, VALIDATE_ANSWERED } validate_status;
 
-/* The request's JSON body, parsed strictly (marshal_parse: 400 when empty, malformed or not
+/* The request's JSON body, parsed strictly (http_body_parse_json: 400 when empty, malformed or not
  * UTF-8) and checked against the table (422 with every error). *out is a new reference. */
 validate_status validate_body_or_reply(const struct http_request *req,
                                        const struct validate_field *fields, size_t n,

@@ -7,6 +7,7 @@
 #include <json-c/json.h>
 
 #include "ddb_error.h"
+#include "ddb_stats.h"
 #include "retry.h"
 
 struct ddb_client;
@@ -35,18 +36,6 @@ struct ddb_hooks {
      * a write whose attempt may have been applied is not sent again in any case. */
     int (*go_on)(void *ctx);
     void *ctx;
-};
-
-/* Running figures of a client, for logs, response headers and the status page. */
-#define DDB_LATENCY_BUCKETS 8
-struct ddb_stats {
-    unsigned long calls;    /* ddb_call()s made */
-    unsigned long attempts; /* HTTP attempts (calls plus retries) */
-    unsigned long retries;
-    unsigned long throttles;                    /* throttled answers seen, retried or not */
-    unsigned long errors[DDB_ERR_CLIENT + 1];   /* failed calls by final status */
-    double total_ms;                            /* time spent in calls */
-    unsigned long latency[DDB_LATENCY_BUCKETS]; /* calls taking <=5,10,25,50,100,250,1000,+inf ms */
 };
 
 /* Resolves region, endpoint and credentials source from the environment and creates the

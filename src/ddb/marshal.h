@@ -5,7 +5,8 @@
  * {"$binary":"<base64>"} B, {"$set":[strings]} SS, {"$set":[numbers]} NS,
  * {"$set":[{"$binary":...}, ...]} BS. Sets must be non-empty, of one kind, without
  * duplicates. Base64 is padded standard base64 in canonical form. A map whose only key is
- * "$binary" or "$set" has no plain form (marshal_from_av refuses it). */
+ * "$binary" or "$set" has no plain form (marshal_from_av refuses it). A client's JSON text
+ * becomes plain JSON with http/body.h, which keeps every number's exact text for to_av. */
 #ifndef SAVEALIFE_MARSHAL_H
 #define SAVEALIFE_MARSHAL_H
 
@@ -16,13 +17,6 @@
 
 /* DynamoDB's item size limit, bytes. */
 #define MARSHAL_ITEM_MAX 409600
-
-/* JSON text to plain JSON (strict JSON, UTF-8 checked), keeping every number's exact text:
- * json_tokener alone clamps integers beyond 64 bits, so parse request bodies with this. Also
- * I-JSON (RFC 7493): nothing after the value (a NUL byte included), no member name twice, no
- * lone surrogate escape, no \u0000 in a member name. *out is a new reference (NULL for the
- * literal null). */
-ddb_status marshal_parse(const char *text, size_t len, json_object **out, struct ddb_error *err);
 
 /* One plain value to one attribute value ({"S":"x"} ...). *out is a new reference. */
 ddb_status marshal_to_av(json_object *plain, json_object **out, struct ddb_error *err);

@@ -39,8 +39,9 @@ company_fail(struct ddb_error *err, repo_status rs, ddb_status ds, const char *w
 
 repo_status
 company_repo_create(struct repo *repo, const char *id, const char *name, json_object *keywords,
-                    json_object **out, struct ddb_error *err)
+                    json_object **out, struct repo_error *rerr)
 {
+    struct ddb_error *err = rerr != NULL ? &rerr->ddb : NULL;
     struct repo_table t = company_table(repo);
     json_object *fields;
     repo_status rs;
@@ -65,8 +66,9 @@ out:
 }
 
 repo_status
-company_repo_get(struct repo *repo, const char *id, json_object **out, struct ddb_error *err)
+company_repo_get(struct repo *repo, const char *id, json_object **out, struct repo_error *rerr)
 {
+    struct ddb_error *err = rerr != NULL ? &rerr->ddb : NULL;
     struct repo_table t = company_table(repo);
 
     return repo_item_get(repo, &t, id, out, err);
@@ -74,8 +76,9 @@ company_repo_get(struct repo *repo, const char *id, json_object **out, struct dd
 
 repo_status
 company_repo_update(struct repo *repo, const char *id, const char *name, json_object *keywords,
-                    const struct repo_match *match, json_object **out, struct ddb_error *err)
+                    const struct repo_match *match, json_object **out, struct repo_error *rerr)
 {
+    struct ddb_error *err = rerr != NULL ? &rerr->ddb : NULL;
     struct repo_table t = company_table(repo);
     json_object *fields;
     repo_status rs;
@@ -99,8 +102,9 @@ out:
 
 repo_status
 company_repo_delete(struct repo *repo, const char *id, const struct repo_match *match,
-                    struct ddb_error *err)
+                    struct repo_error *rerr)
 {
+    struct ddb_error *err = rerr != NULL ? &rerr->ddb : NULL;
     struct repo_table t = company_table(repo);
 
     return repo_item_delete(repo, &t, id, match, err);
@@ -130,8 +134,10 @@ company_cmp(const void *a, const void *b)
 }
 
 repo_status
-company_repo_delete_many(struct repo *repo, const char *const *ids, size_t n, struct ddb_error *err)
+company_repo_delete_many(struct repo *repo, const char *const *ids, size_t n,
+                         struct repo_error *rerr)
 {
+    struct ddb_error *err = rerr != NULL ? &rerr->ddb : NULL;
     struct ddb_error scratch;
     const char **sorted = NULL;
     json_object *requests = NULL;
@@ -179,8 +185,9 @@ out:
 
 repo_status
 company_repo_list(struct repo *repo, int limit, const char *cursor, json_object **items,
-                  char **next_cursor, struct ddb_error *err)
+                  char **next_cursor, struct repo_error *rerr)
 {
+    struct ddb_error *err = rerr != NULL ? &rerr->ddb : NULL;
     struct repo_table t = company_table(repo);
     json_object *start = NULL;
     repo_status rs;

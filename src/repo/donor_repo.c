@@ -38,16 +38,19 @@ donor_fail(struct ddb_error *err, repo_status rs, ddb_status ds, const char *wha
 }
 
 repo_status
-donor_repo_create(struct repo *repo, json_object *fields, json_object **out, struct ddb_error *err)
+donor_repo_create(struct repo *repo, json_object *fields, json_object **out,
+                  struct repo_error *rerr)
 {
+    struct ddb_error *err = rerr != NULL ? &rerr->ddb : NULL;
     struct repo_table t = donor_table(repo);
 
     return repo_item_create(repo, &t, fields, out, err);
 }
 
 repo_status
-donor_repo_get(struct repo *repo, const char *email, json_object **out, struct ddb_error *err)
+donor_repo_get(struct repo *repo, const char *email, json_object **out, struct repo_error *rerr)
 {
+    struct ddb_error *err = rerr != NULL ? &rerr->ddb : NULL;
     struct repo_table t = donor_table(repo);
 
     return repo_item_get(repo, &t, email, out, err);
@@ -55,8 +58,9 @@ donor_repo_get(struct repo *repo, const char *email, json_object **out, struct d
 
 repo_status
 donor_repo_update(struct repo *repo, const char *email, json_object *fields,
-                  const struct repo_match *match, json_object **out, struct ddb_error *err)
+                  const struct repo_match *match, json_object **out, struct repo_error *rerr)
 {
+    struct ddb_error *err = rerr != NULL ? &rerr->ddb : NULL;
     struct repo_table t = donor_table(repo);
 
     return repo_item_update(repo, &t, email, fields, match, out, err);
@@ -64,8 +68,9 @@ donor_repo_update(struct repo *repo, const char *email, json_object *fields,
 
 repo_status
 donor_repo_delete(struct repo *repo, const char *email, const struct repo_match *match,
-                  struct ddb_error *err)
+                  struct repo_error *rerr)
 {
+    struct ddb_error *err = rerr != NULL ? &rerr->ddb : NULL;
     struct repo_table t = donor_table(repo);
 
     return repo_item_delete(repo, &t, email, match, err);
@@ -74,8 +79,9 @@ donor_repo_delete(struct repo *repo, const char *email, const struct repo_match 
 repo_status
 donor_repo_list_city(struct repo *repo, const char *city, const char *type, int limit,
                      const char *cursor, json_object **items, char **next_cursor,
-                     struct ddb_error *err)
+                     struct repo_error *rerr)
 {
+    struct ddb_error *err = rerr != NULL ? &rerr->ddb : NULL;
     struct repo_table t = donor_table(repo);
     json_object *start = NULL, *names = NULL, *values = NULL;
     char *listing = NULL;

@@ -34,12 +34,12 @@ static const char *const idempotency_names[][2] = {
 };
 
 int
-idempotency_repo_init(struct idempotency_repo *r, struct ddb_client *ddb, const struct config *cfg)
+idempotency_repo_init(struct idempotency_repo *r, const struct repo *repo, const struct config *cfg)
 {
-    if (r == NULL || cfg == NULL)
+    if (r == NULL || repo == NULL || cfg == NULL)
         return -1;
     memset(r, 0, sizeof(*r));
-    r->ddb = ddb;
+    r->ddb = repo->ddb;
     r->lease_s = cfg->request_timeout + IDEMPOTENCY_REPO_LEASE_MARGIN_S;
     return config_table_name(cfg, "idempotency", r->table, sizeof(r->table));
 }
@@ -250,8 +250,9 @@ idempotency_decide(const struct idempotency_claim *c, json_object *found, long l
 repo_status
 idempotency_repo_begin(struct idempotency_repo *r, struct idempotency_claim *c,
                        idempotency_outcome *outcome, struct idempotency_answer *stored,
-                       long *retry_after_s, struct ddb_error *err)
+                       long *retry_after_s, struct repo_error *rerr)
 {
+    struct ddb_error *err = rerr != NULL ? &rerr->ddb : NULL;
     json_object *names = NULL, *values = NULL, *item = NULL, *keymap = NULL, *found = NULL;
     repo_status rs = REPO_OK;
 
@@ -374,8 +375,9 @@ idempotency_write_status(ddb_status st, int repeated)
 
 repo_status
 idempotency_repo_complete(struct idempotency_repo *r, const struct idempotency_claim *c,
-                          const struct idempotency_answer *a, struct ddb_error *err)
+                          const struct idempotency_answer *a, struct repo_error *rerr)
 {
+    struct ddb_error *err = rerr != NULL ? &rerr->ddb : NULL;
     json_object *names = NULL, *values = NULL, *keymap = NULL;
     char update[256];
     repo_status rs = REPO_OK;
@@ -415,8 +417,9 @@ out:
 
 repo_status
 idempotency_repo_release(struct idempotency_repo *r, const struct idempotency_claim *c,
-                         struct ddb_error *err)
+                         struct repo_error *rerr)
 {
+    struct ddb_error *err = rerr != NULL ? &rerr->ddb : NULL;
     json_object *names = NULL, *values = NULL, *keymap = NULL;
     repo_status rs = REPO_OK;
     static const char cond_expr[] = "#s = :in_flight AND #o = :o";

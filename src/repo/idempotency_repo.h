@@ -51,8 +51,9 @@ typedef enum {
     IDEMPOTENCY_MISMATCH,  /* the key was used with another request (fingerprint) */
 } idempotency_outcome;
 
-/* Table name and lease from the configuration. Returns 0, or -1 when the name does not fit. */
-int idempotency_repo_init(struct idempotency_repo *r, struct ddb_client *ddb,
+/* Table name and lease from the configuration, over repo's client. Returns 0, or -1 when the
+ * name does not fit. */
+int idempotency_repo_init(struct idempotency_repo *r, const struct repo *repo,
                           const struct config *cfg);
 
 /* Takes the key: a conditional PutItem of an in-flight record that succeeds when there is no
@@ -61,16 +62,16 @@ int idempotency_repo_init(struct idempotency_repo *r, struct ddb_client *ddb,
  * the caller, freed with idempotency_answer_free) is filled on IDEMPOTENCY_DONE. */
 repo_status idempotency_repo_begin(struct idempotency_repo *r, struct idempotency_claim *c,
                                    idempotency_outcome *outcome, struct idempotency_answer *stored,
-                                   long *retry_after_s, struct ddb_error *err);
+                                   long *retry_after_s, struct repo_error *err);
 
 /* Stores the answer and keeps it IDEMPOTENCY_REPO_KEEP_S, if the record is still ours and in
  * flight (else REPO_PRECONDITION: another request took it over). */
 repo_status idempotency_repo_complete(struct idempotency_repo *r, const struct idempotency_claim *c,
-                                      const struct idempotency_answer *a, struct ddb_error *err);
+                                      const struct idempotency_answer *a, struct repo_error *err);
 
 /* Deletes the record if it is still ours and in flight, so the key may be retried at once. */
 repo_status idempotency_repo_release(struct idempotency_repo *r, const struct idempotency_claim *c,
-                                     struct ddb_error *err);
+                                     struct repo_error *err);
 
 /* Frees what an answer owns and empties it. */
 void idempotency_answer_free(struct idempotency_answer *a);

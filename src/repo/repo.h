@@ -17,9 +17,11 @@
 #define SAVEALIFE_REPO_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "config.h"
 #include "ddb/ddb.h"
+#include "ddb/ddb_stats.h"
 
 typedef enum {
     REPO_OK = 0,
@@ -35,7 +37,8 @@ typedef enum {
 
 /* The tables and the client of one worker. */
 struct repo {
-    struct ddb_client *ddb; /* borrowed; the worker owns it */
+    struct ddb_client *ddb; /* repo_init: borrowed; repo_open: owned */
+    int owns_ddb;           /* repo_close frees ddb */
     char companies[128];    /* table names with the configured prefix */
     char donors[128];
     /* This request's write token (set by the api per request, e.g. from an Idempotency-Key);
@@ -52,8 +55,54 @@ struct repo_match {
     size_t n;
 };
 
-/* Table names from the configuration. Returns 0, or -1 when a name does not fit. */
+/* Why a repository call failed, as the layers above see it: every repository function that
+ * fails fills it. The DynamoDB client's account is inside, for the repositories and their
+ * tests; the layers above read it through repo_error_text. */
+struct repo_error {
+    struct ddb_error ddb;
+};
+
+/* The owner's view of the database's health (the pool's breaker), passed to the client: after
+ * every attempt, whether it reached the database (reached 1) or not; before every attempt,
+ * whether to go on (0 stops the call: REPO_UNAVAILABLE). Either may be NULL. */
+struct repo_hooks {
+    void (*attempt)(void *ctx, int reached);
+    int (*go_on)(void *ctx);
+    void *ctx;
+};
+
+/* Table names from the configuration, over a client the caller owns (tests, tools). Returns
+ * 0, or -1 when a name does not fit. */
 int repo_init(struct repo *repo, struct ddb_client *ddb, const struct config *cfg);
+
+/* A worker's repositories: repo_init over a DynamoDB client of its own, made with the
+ * configured attempt timeout and the hooks (copied; NULL: none). Nothing is sent. Returns 0,
+ * or -1 with a message in errbuf. */
+int repo_open(struct repo *repo, const struct config *cfg, const struct repo_hooks *hooks,
+              char *errbuf, size_t errlen);
+
+/* Frees the client repo_open made. A repo that was never opened is allowed. */
+void repo_close(struct repo *repo);
+
+/* The deadline of the request being served, CLOCK_MONOTONIC milliseconds (0: none): every
+ * database call until it is cleared ends by then. */
+void repo_set_deadline(struct repo *repo, uint64_t deadline_ms);
+
+/* The client's figures so far (ddb/ddb_stats.h), for the status page and response headers. */
+void repo_stats(const struct repo *repo, struct ddb_stats *out);
+
+/* Readiness of one table, asked of the database (DescribeTable): REPO_OK with *active 1 when
+ * it and its index (when index is not NULL) are ACTIVE, 0 when not yet; REPO_NOT_FOUND when it
+ * does not exist; else the failure, with err filled. */
+repo_status repo_table_ready(struct repo *repo, const char *table, const char *index, int *active,
+                             struct repo_error *err);
+
+/* Clears an error (no failure). */
+void repo_error_clear(struct repo_error *err);
+
+/* What went wrong below, for the log, into buf: "ddb throttled ThrottlingException, http 400,
+ * 3 attempts" (never the database's message: a signature error echoes signed headers). */
+void repo_error_text(const struct repo_error *err, char *buf, size_t len);
 
 /* The status a DynamoDB failure stands for (conditional failures are decided by the caller). */
 repo_status repo_status_from_ddb(ddb_status status);

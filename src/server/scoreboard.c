@@ -332,7 +332,7 @@ scoreboard_worker_idle(struct scoreboard *sb, size_t slot)
 }
 
 void
-scoreboard_worker_reading(struct scoreboard *sb, size_t slot)
+scoreboard_worker_connected(struct scoreboard *sb, size_t slot)
 {
     set_state(sb, slot, SCOREBOARD_READING);
 }

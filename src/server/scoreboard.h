@@ -10,7 +10,7 @@
 #include <sys/types.h>
 #include <time.h>
 
-#include "ddb/ddb.h"
+#include "ddb/ddb_stats.h"
 
 #define SCOREBOARD_ROUTE_MAX 64
 
@@ -126,7 +126,9 @@ void scoreboard_count_accept(struct scoreboard *sb, int empty);
 /* Worker, on its own slot only. */
 void scoreboard_worker_start(struct scoreboard *sb, size_t slot, pid_t pid);
 void scoreboard_worker_idle(struct scoreboard *sb, size_t slot);
-void scoreboard_worker_reading(struct scoreboard *sb, size_t slot);
+/* A connection is taken (or a kept one has a request coming): READING while its request's
+ * records are read. */
+void scoreboard_worker_connected(struct scoreboard *sb, size_t slot);
 /* The request is accepted: counts it, and sets its route, "<method> <pattern>" (control
  * bytes become '?'; the pattern is cut at a '?'). */
 void scoreboard_worker_busy(struct scoreboard *sb, size_t slot, const char *method,

@@ -19,6 +19,7 @@
 #include "api/api.h"
 #include "http/request.h"
 #include "http/response.h"
+#include "server/pool_view.h"
 
 /* Set by the handlers, read by the loop: the only state signals touch. */
 static volatile sig_atomic_t worker_stop_flag;
@@ -272,6 +273,7 @@ int
 worker_run(const struct worker_params *p)
 {
     FCGX_Request req;
+    struct api_pool pool;
     struct api *api = NULL;
     sigset_t wait_mask;
     char errbuf[512];
@@ -296,7 +298,8 @@ worker_run(const struct worker_params *p)
         log_msg(p->log, CONFIG_LOG_ERROR, "worker: cannot ignore SIGPIPE: %s", strerror(errno));
         goto out;
     }
-    if (api_new(p->cfg, p->sb, &api, errbuf, sizeof(errbuf)) != 0) {
+    pool_view_fill(&pool, p->sb);
+    if (api_new(p->cfg, p->sb != NULL ? &pool : NULL, &api, errbuf, sizeof(errbuf)) != 0) {
         log_msg(p->log, CONFIG_LOG_ERROR, "worker: cannot start: %s", errbuf);
         rc = WORKER_EXIT_CONFIG;
         goto out;
@@ -335,7 +338,7 @@ worker_run(const struct worker_params *p)
             if (got == 0)
                 continue;
         }
-        scoreboard_worker_reading(p->sb, p->slot);
+        scoreboard_worker_connected(p->sb, p->slot);
         int accepted = FCGX_Accept_r(&req);
         if (accepted < 0) {
             scoreboard_worker_idle(p->sb, p->slot);

@@ -1,5 +1,6 @@
-/* The JSON body parser (marshal_parse): any bytes, as a client may send them. What it accepts
- * must print as JSON that parses again to the same print (exact numbers kept).
+/* The JSON body parser (http_body_parse_json, src/http/body.c): any bytes, as a client may send
+ * them. What it accepts must print as JSON that parses again to the same print (exact numbers
+ * kept).
  *
  * Under SAVEALIFE_FUZZ_STRICT=1, what it accepts must also be I-JSON (RFC 7493) and parsed
  * without loss: the text is walked again here, beside the parsed tree, and must be one JSON
@@ -8,7 +9,7 @@
  * tree holds equal to the one the text spells. */
 #include <json-c/json.h>
 
-#include "ddb/marshal.h"
+#include "http/body.h"
 #include "fuzz.h"
 
 struct walk {
@@ -19,7 +20,7 @@ struct walk {
 static const char *
 print(json_object *v)
 {
-    /* json-c prints NULL as "null", as marshal_parse gives NULL for the literal null. */
+    /* json-c prints NULL as "null", as the parser gives NULL for the literal null. */
     return json_object_to_json_string_ext(v,
                                           JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
 }
@@ -384,18 +385,17 @@ ijson_broken(const char *text, size_t len, json_object *doc)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    struct ddb_error err;
     json_object *doc = NULL, *again = NULL;
     const char *why;
-    char *first;
-    ddb_status st;
+    char *first, message[320];
+    http_body_status st;
 
-    memset(&err, 0, sizeof(err));
-    st = marshal_parse((const char *)data, size, &doc, &err);
-    if (st != DDB_OK) {
+    memset(message, 0, sizeof(message));
+    st = http_body_parse_json((const char *)data, size, &doc, message, sizeof(message));
+    if (st != HTTP_BODY_OK) {
         FUZZ_CHECK(doc == NULL);
-        FUZZ_CHECK(st == DDB_ERR_INVALID || st == DDB_ERR_NOMEM);
-        FUZZ_CHECK(memchr(err.message, '\0', sizeof(err.message)) != NULL);
+        FUZZ_CHECK(st == HTTP_BODY_INVALID || st == HTTP_BODY_NOMEM);
+        FUZZ_CHECK(memchr(message, '\0', sizeof(message)) != NULL);
         return 0;
     }
     if (fuzz_strict() && (why = ijson_broken((const char *)data, size, doc)) != NULL) {
@@ -404,11 +404,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     first = strdup(print(doc));
     FUZZ_CHECK(first != NULL);
-    memset(&err, 0, sizeof(err));
-    st = marshal_parse(first, strlen(first), &again, &err);
-    if (st != DDB_OK)
-        fprintf(stderr, "the print of an accepted body is refused: %s\n", err.message);
-    FUZZ_CHECK(st == DDB_OK);
+    st = http_body_parse_json(first, strlen(first), &again, message, sizeof(message));
+    if (st != HTTP_BODY_OK)
+        fprintf(stderr, "the print of an accepted body is refused: %s\n", message);
+    FUZZ_CHECK(st == HTTP_BODY_OK);
     FUZZ_CHECK(strcmp(first, print(again)) == 0);
     free(first);
     json_object_put(again);

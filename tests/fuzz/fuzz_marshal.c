@@ -1,6 +1,6 @@
 /* Attribute-value marshalling both ways.
  *
- * Byte 0 even: the rest is plain JSON (as a client's body, through marshal_parse) made an
+ * Byte 0 even: the rest is plain JSON (as a client's body, through http_body_parse_json) made an
  * attribute value; what converts must convert back to plain JSON that converts to itself
  * (under SAVEALIFE_FUZZ_STRICT=1: to the very same plain JSON, which needs a parser that
  * refuses what is not JSON, such as 06.5). Odd: the rest
@@ -11,6 +11,7 @@
 
 #include "ddb/marshal.h"
 #include "fuzz.h"
+#include "http/body.h"
 
 static const char *const pick_names[] = {"name", "email", "city", "id"};
 
@@ -126,7 +127,6 @@ av_first(int item, json_object *av)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    struct ddb_error err;
     json_object *doc = NULL;
     int av, item;
 
@@ -134,8 +134,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     av = data[0] & 1;
     item = (data[0] & 2) == 0;
-    memset(&err, 0, sizeof(err));
-    if (marshal_parse((const char *)data + 1, size - 1, &doc, &err) != DDB_OK || doc == NULL)
+    if (http_body_parse_json((const char *)data + 1, size - 1, &doc, NULL, 0) != HTTP_BODY_OK ||
+        doc == NULL)
         return 0;
     if (av)
         av_first(item, doc);

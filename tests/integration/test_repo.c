@@ -36,7 +36,7 @@ static char g_setup_err[700];  /* why the fixture could not make the tables, "" 
 
 #define ck_assert_repo(rs, want, err)                                                              \
     ck_assert_msg((rs) == (want), "got %s (%s: %s), want %s", repo_status_name(rs),                \
-                  ddb_error_name((err).status), (err).message, repo_status_name(want))
+                  ddb_error_name((err).ddb.status), (err).ddb.message, repo_status_name(want))
 
 static int
 endpoint_is_loopback(const char *url)
@@ -92,7 +92,7 @@ need_tables(void)
 
 /* A repository on the shared tables with a new client; free with ddb_client_free(r->ddb). */
 static void
-repo_open(struct repo *r)
+repo_shared_open(struct repo *r)
 {
     need_tables();
     repo_for(r, client_new(), g_prefix);
@@ -284,7 +284,7 @@ donor_fields(const char *email, const char *first_name, const char *city, const 
 static void
 company_put(struct repo *r, const char *id, const char *name)
 {
-    struct ddb_error err;
+    struct repo_error err;
     repo_status rs = company_repo_create(r, id, name, NULL, NULL, &err);
 
     ck_assert_repo(rs, REPO_OK, err);
@@ -293,7 +293,7 @@ company_put(struct repo *r, const char *id, const char *name)
 static void
 donor_put(struct repo *r, const char *email, const char *city, const char *type)
 {
-    struct ddb_error err;
+    struct repo_error err;
     json_object *f = donor_fields(email, "Ana", city, type);
     repo_status rs = donor_repo_create(r, f, NULL, &err);
 
@@ -313,11 +313,11 @@ match_of(long long v)
 START_TEST(company_create_get_update_delete)
 {
     struct repo r;
-    struct ddb_error err;
+    struct repo_error err;
     json_object *kw = parse("[\"blood\",\"drive\"]"), *out = NULL, *got = NULL, *raw;
     repo_status rs;
 
-    repo_open(&r);
+    repo_shared_open(&r);
     rs = company_repo_create(&r, "acme", "Acme", kw, &out, &err);
     ck_assert_repo(rs, REPO_OK, err);
     expect_members(out, company_members);
@@ -391,10 +391,10 @@ END_TEST
 START_TEST(company_create_of_a_taken_id_is_exists)
 {
     struct repo r;
-    struct ddb_error err;
+    struct repo_error err;
     json_object *out = NULL, *raw;
 
-    repo_open(&r);
+    repo_shared_open(&r);
     company_put(&r, "taken", "First");
     repo_status rs = company_repo_create(&r, "taken", "Second", NULL, &out, &err);
     ck_assert_repo(rs, REPO_EXISTS, err);
@@ -412,7 +412,7 @@ START_TEST(company_without_keywords_stores_an_empty_list)
     struct repo r;
     json_object *raw;
 
-    repo_open(&r);
+    repo_shared_open(&r);
     company_put(&r, "nokw", "No Keywords");
     raw = raw_get(&r, r.companies, "id", "nokw");
     ck_assert_str_eq(json_object_to_json_string_ext(json_object_object_get(raw, "keywords"),
@@ -426,12 +426,12 @@ END_TEST
 START_TEST(update_and_delete_of_missing_are_not_found)
 {
     struct repo r;
-    struct ddb_error err;
+    struct repo_error err;
     json_object *out = NULL, *fields = parse("{\"first_name\":\"Rui\"}");
     struct repo_match one = match_of(1), any = {.any = 1};
     const struct repo_match *matches[] = {NULL, &one, &any};
 
-    repo_open(&r);
+    repo_shared_open(&r);
     for (size_t i = 0; i < 3; i++) {
         repo_status rs = company_repo_update(&r, "ghost", "Ghost", NULL, matches[i], &out, &err);
         ck_assert_repo(rs, REPO_NOT_FOUND, err);
@@ -454,11 +454,11 @@ END_TEST
 START_TEST(stale_version_is_precondition)
 {
     struct repo r;
-    struct ddb_error err;
+    struct repo_error err;
     json_object *out = NULL, *raw;
     struct repo_match stale = match_of(1), several = {.versions = {7, 8, 1}, .n = 3};
 
-    repo_open(&r);
+    repo_shared_open(&r);
     company_put(&r, "stale", "Stale");
     struct repo_match now = match_of(1);
     repo_status rs = company_repo_update(&r, "stale", "Fresh", NULL, &now, &out, &err);
@@ -484,11 +484,11 @@ END_TEST
 START_TEST(a_match_among_several_versions_hits)
 {
     struct repo r;
-    struct ddb_error err;
+    struct repo_error err;
     json_object *out = NULL;
     struct repo_match m = {.versions = {5, 1, 9}, .n = 3};
 
-    repo_open(&r);
+    repo_shared_open(&r);
     company_put(&r, "several", "Several");
     repo_status rs = company_repo_update(&r, "several", "Hit", NULL, &m, &out, &err);
     ck_assert_repo(rs, REPO_OK, err);
@@ -505,11 +505,11 @@ END_TEST
 START_TEST(any_matches_an_existing_item)
 {
     struct repo r;
-    struct ddb_error err;
+    struct repo_error err;
     json_object *out = NULL;
     struct repo_match any = {.any = 1};
 
-    repo_open(&r);
+    repo_shared_open(&r);
     company_put(&r, "anyco", "Any");
     repo_status rs = company_repo_update(&r, "anyco", "Any Co", NULL, &any, &out, &err);
     ck_assert_repo(rs, REPO_OK, err);
@@ -528,7 +528,7 @@ static void
 race_child(int start, int out, int index, const char *name)
 {
     struct ddb_client *c = NULL;
-    struct ddb_error err;
+    struct repo_error err;
     struct repo r;
     struct config cfg;
     char go;
@@ -536,7 +536,7 @@ race_child(int start, int out, int index, const char *name)
 
     memset(&cfg, 0, sizeof(cfg));
     snprintf(cfg.table_prefix, sizeof(cfg.table_prefix), "%s", g_prefix);
-    if (client_try(NULL, &c, &err) == DDB_OK && repo_init(&r, c, &cfg) == 0 &&
+    if (client_try(NULL, &c, &err.ddb) == DDB_OK && repo_init(&r, c, &cfg) == 0 &&
         read(start, &go, 1) == 0) {
         struct repo_match m = match_of(1);
         result[1] = (unsigned char)company_repo_update(&r, "race", name, NULL, &m, NULL, &err);
@@ -556,7 +556,7 @@ START_TEST(two_updates_with_one_match_one_wins)
     unsigned char got[2] = {0xff, 0xff};
     const char *names[2] = {"Racer A", "Racer B"};
 
-    repo_open(&r);
+    repo_shared_open(&r);
     company_put(&r, "race", "Start");
     ck_assert_int_eq(pipe(start), 0);
     ck_assert_int_eq(pipe(results), 0);
@@ -599,7 +599,7 @@ END_TEST
 START_TEST(paging_250_companies_at_100)
 {
     struct repo r;
-    struct ddb_error err;
+    struct repo_error err;
     char id[16], *cursor = NULL;
     int seen[250] = {0}, pages = 0, sizes[8] = {0};
 
@@ -644,11 +644,11 @@ END_TEST
 START_TEST(delete_many_of_60_leaves_none)
 {
     struct repo r;
-    struct ddb_error err;
+    struct repo_error err;
     char *ids[60], buf[32];
     int n = 0;
 
-    repo_open(&r);
+    repo_shared_open(&r);
     for (int i = 0; i < 40; i++) {
         snprintf(buf, sizeof(buf), "dm-%02d", i);
         company_put(&r, buf, buf);
@@ -684,12 +684,12 @@ END_TEST
 START_TEST(donor_create_get_update_delete)
 {
     struct repo r;
-    struct ddb_error err;
+    struct repo_error err;
     json_object *f = donor_fields("rita@example.pt", "Rita", "Aveiro", "B-"), *out = NULL;
     json_object *got = NULL, *raw;
     repo_status rs;
 
-    repo_open(&r);
+    repo_shared_open(&r);
     rs = donor_repo_create(&r, f, &out, &err);
     ck_assert_repo(rs, REPO_OK, err);
     expect_members(out, donor_members);
@@ -764,7 +764,7 @@ END_TEST
 static int
 list_all(struct repo *r, const char *city, const char *type, int limit, json_object *emails)
 {
-    struct ddb_error err;
+    struct repo_error err;
     char *cursor = NULL;
     int pages = 0;
 
@@ -805,7 +805,7 @@ START_TEST(city_listing_returns_that_city_filtered_by_type)
     struct repo r;
     json_object *emails = json_object_new_array();
 
-    repo_open(&r);
+    repo_shared_open(&r);
     donor_put(&r, "l1@example.pt", "Lisboa", "O+");
     donor_put(&r, "l2@example.pt", "Lisboa", "A-");
     donor_put(&r, "l3@example.pt", "Lisboa", "O+");
@@ -873,7 +873,7 @@ END_TEST
 static char *
 first_cursor(struct repo *r, const char *city, const char *type)
 {
-    struct ddb_error err;
+    struct repo_error err;
     json_object *items = NULL;
     char *next = NULL;
     repo_status rs = donor_repo_list_city(r, city, type, 1, NULL, &items, &next, &err);
@@ -888,7 +888,7 @@ first_cursor(struct repo *r, const char *city, const char *type)
 static repo_status
 list_with(struct repo *r, const char *city, const char *type, const char *cursor)
 {
-    struct ddb_error err;
+    struct repo_error err;
     json_object *items = NULL;
     char *next = NULL;
     repo_status rs = donor_repo_list_city(r, city, type, 1, cursor, &items, &next, &err);
@@ -905,11 +905,11 @@ list_with(struct repo *r, const char *city, const char *type, const char *cursor
 START_TEST(a_cursor_of_another_listing_is_bad_cursor)
 {
     struct repo r;
-    struct ddb_error err;
+    struct repo_error err;
     json_object *items = NULL, *key = NULL;
     char *next = NULL, *forged = NULL;
 
-    repo_open(&r);
+    repo_shared_open(&r);
     for (int i = 0; i < 3; i++) {
         char email[32];
         snprintf(email, sizeof(email), "c%d@example.pt", i);
@@ -981,7 +981,7 @@ START_TEST(unreachable_endpoint_is_unavailable)
     char url[64];
     struct ddb_options opts = {0};
     struct ddb_client *c = NULL;
-    struct ddb_error err;
+    struct repo_error err;
     struct repo r;
     json_object *out = NULL, *items = NULL;
     char *next = NULL;
@@ -1005,15 +1005,15 @@ START_TEST(unreachable_endpoint_is_unavailable)
     opts.retry.base_ms = 10;
     opts.retry.cap_ms = 50;
     opts.retry.total_ms = 2000;
-    ddb_status st = client_try(&opts, &c, &err);
+    ddb_status st = client_try(&opts, &c, &err.ddb);
     /* Restored before any assertion, for runs without fork (CK_FORK=no). */
     ck_assert_int_eq(setenv("AWS_ENDPOINT_URL_DYNAMODB", saved, 1), 0);
     free(saved);
-    ck_assert_msg(st == DDB_OK, "no client: %s", err.message);
+    ck_assert_msg(st == DDB_OK, "no client: %s", err.ddb.message);
     repo_for(&r, c, g_prefix);
 
     ck_assert_repo(company_repo_get(&r, "acme", &out, &err), REPO_UNAVAILABLE, err);
-    ck_assert_int_eq(err.status, DDB_ERR_CONNECT);
+    ck_assert_int_eq(err.ddb.status, DDB_ERR_CONNECT);
     ck_assert_ptr_null(out);
     ck_assert_repo(company_repo_create(&r, "acme", "Acme", NULL, &out, &err), REPO_UNAVAILABLE,
                    err);
@@ -1034,7 +1034,7 @@ END_TEST
 START_TEST(a_missing_table_is_unavailable)
 {
     struct repo r;
-    struct ddb_error err;
+    struct repo_error err;
     json_object *out = NULL;
     char prefix[48];
 
@@ -1042,7 +1042,7 @@ START_TEST(a_missing_table_is_unavailable)
     snprintf(prefix, sizeof(prefix), "%snone-", g_base);
     repo_for(&r, client_new(), prefix);
     ck_assert_repo(company_repo_get(&r, "acme", &out, &err), REPO_UNAVAILABLE, err);
-    ck_assert_int_eq(err.status, DDB_ERR_NOT_FOUND);
+    ck_assert_int_eq(err.ddb.status, DDB_ERR_NOT_FOUND);
     ddb_client_free(r.ddb);
 }
 END_TEST
@@ -1050,7 +1050,7 @@ END_TEST
 START_TEST(bad_arguments_are_invalid_and_send_nothing)
 {
     struct repo r;
-    struct ddb_error err;
+    struct repo_error err;
     struct ddb_stats before, after;
     json_object *out = NULL, *items = NULL;
     char *next = NULL;
@@ -1062,7 +1062,7 @@ START_TEST(bad_arguments_are_invalid_and_send_nothing)
     json_object *kw_numbers = parse("[1,2]");
     struct repo_match none = {.n = 0}, too_many = {.n = REPO_MATCH_MAX + 1};
 
-    repo_open(&r);
+    repo_shared_open(&r);
     ddb_client_stats(r.ddb, &before);
     ck_assert_repo(donor_repo_update(&r, "x@example.pt", key_change, NULL, &out, &err),
                    REPO_INVALID, err);
@@ -1150,17 +1150,17 @@ END_TEST
 START_TEST(an_oversized_item_is_invalid)
 {
     struct repo r;
-    struct ddb_error err;
+    struct repo_error err;
     json_object *kw = json_object_new_array(), *out = NULL;
     char word[1001];
 
-    repo_open(&r);
+    repo_shared_open(&r);
     memset(word, 'k', 1000);
     word[1000] = '\0';
     for (int i = 0; i < 420; i++)
         json_object_array_add(kw, json_object_new_string(word));
     ck_assert_repo(company_repo_create(&r, "huge", "Huge", kw, &out, &err), REPO_INVALID, err);
-    ck_assert_int_eq(err.status, DDB_ERR_ITEM_TOO_LARGE);
+    ck_assert_int_eq(err.ddb.status, DDB_ERR_ITEM_TOO_LARGE);
     ck_assert_ptr_null(raw_get(&r, r.companies, "id", "huge"));
     json_object_put(kw);
     ddb_client_free(r.ddb);
@@ -1172,11 +1172,11 @@ END_TEST
 START_TEST(a_request_token_makes_a_repeat_mine)
 {
     struct repo r;
-    struct ddb_error err;
+    struct repo_error err;
     json_object *out = NULL, *again = NULL, *raw, *kw = parse("[\"x\"]");
     struct repo_match m = match_of(1);
 
-    repo_open(&r);
+    repo_shared_open(&r);
     snprintf(r.write_token, sizeof(r.write_token), "%s", "request-create-1");
     ck_assert_repo(company_repo_create(&r, "mine", "Mine", NULL, &out, &err), REPO_OK, err);
     ck_assert_repo(company_repo_create(&r, "mine", "Mine", NULL, &again, &err), REPO_OK, err);
@@ -1236,12 +1236,12 @@ START_TEST(a_failed_condition_is_read_only_without_the_old_item)
     const char *emulator = getenv("SAVEALIFE_TEST_EMULATOR");
     struct ddb_stats before, after;
     struct repo r;
-    struct ddb_error err;
+    struct repo_error err;
     json_object *out = NULL;
     struct repo_match stale = match_of(7);
     unsigned long calls;
 
-    repo_open(&r);
+    repo_shared_open(&r);
     company_put(&r, "allold", "All Old");
     ddb_client_stats(r.ddb, &before);
     ck_assert_repo(company_repo_update(&r, "allold", "X", NULL, &stale, &out, &err),

@@ -10,18 +10,18 @@
 #include <json-c/json.h>
 
 #include "ddb/marshal.h"
+#include "http/body.h"
 
-/* Plain text through marshal_parse, which must succeed. */
+/* Plain text through the body parser (http/body.h: how a client's numbers reach marshal),
+ * which must succeed. */
 static json_object *
 parse(const char *text)
 {
-    struct ddb_error err;
     json_object *o = NULL;
-    ddb_status st;
+    char why[320];
+    http_body_status st = http_body_parse_json(text, strlen(text), &o, why, sizeof(why));
 
-    ddb_error_clear(&err);
-    st = marshal_parse(text, strlen(text), &o, &err);
-    ck_assert_msg(st == DDB_OK, "marshal_parse(%s): %s", text, err.message);
+    ck_assert_msg(st == HTTP_BODY_OK, "http_body_parse_json(%s): %s", text, why);
     return o;
 }
 
@@ -210,7 +210,8 @@ START_TEST(test_n_round_trip_exponents_and_zeros)
 END_TEST
 
 /* json_tokener clamps integers beyond 64 bits (18446744073709551616 reads as
- * 18446744073709551615, in strict mode too); marshal_parse keeps them exact. */
+ * 18446744073709551615, in strict mode too); the body parser keeps them exact, and marshal
+ * stores the text it keeps. */
 START_TEST(test_n_big_integers_kept_by_parse)
 {
     json_object *clamped = json_tokener_parse("[18446744073709551616]");
@@ -836,129 +837,12 @@ START_TEST(test_null_arguments)
     ck_assert_int_eq(marshal_from_av(v, NULL, &err), DDB_ERR_INVALID);
     ck_assert_int_eq(marshal_item_from_av(v, NULL, &err), DDB_ERR_INVALID);
     ck_assert_int_eq(marshal_item_size(v, NULL, &err), DDB_ERR_INVALID);
-    ck_assert_int_eq(marshal_parse("1", 1, NULL, &err), DDB_ERR_INVALID);
-    ck_assert_int_eq(marshal_parse(NULL, 3, &out, &err), DDB_ERR_INVALID);
     ck_assert_int_eq(marshal_item_to_av(NULL, &out, &err), DDB_ERR_INVALID);
     ck_assert_int_eq(marshal_check_item_size(NULL, &err), DDB_ERR_INVALID);
     /* No error slot: the status alone. */
     ck_assert_int_eq(marshal_item_to_av(NULL, &out, NULL), DDB_ERR_INVALID);
     ck_assert_int_eq(marshal_from_av(v, &out, NULL), DDB_ERR_INVALID);
     json_object_put(v);
-}
-END_TEST
-
-/* Parsing */
-
-START_TEST(test_parse_is_strict)
-{
-    static const char *const bad[] = {"[1,]", "{'a':1}", "/*x*/1", "[1] x", "", "  ", "{\"a\"}",
-                                      "01", "\"\xff\"", "[1",
-                                      /* an encoded surrogate, an overlong '/' */
-                                      "\"\xed\xa0\x80\"", "\"\xc0\xaf\""};
-    struct ddb_error err;
-    json_object *out;
-    size_t i;
-
-    for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-        out = NULL;
-        ck_assert_msg(marshal_parse(bad[i], strlen(bad[i]), &out, &err) == DDB_ERR_INVALID,
-                      "%s should not parse", bad[i]);
-        ck_assert_ptr_null(out);
-        expect_message(&err, "invalid JSON");
-    }
-    /* The literal null parses to json-c's NULL. */
-    out = (json_object *)&err;
-    ck_assert_int_eq(marshal_parse("null", 4, &out, &err), DDB_OK);
-    ck_assert_ptr_null(out);
-    /* Not NUL-terminated: only len bytes are read. */
-    ck_assert_int_eq(marshal_parse("[12]garbage", 4, &out, &err), DDB_OK);
-    ck_assert_str_eq(json(out), "[12]");
-    json_object_put(out);
-}
-END_TEST
-
-/* RFC 7493 (I-JSON): what json-c alone would take, merge or change is refused. */
-/* A literal with its length, NUL bytes included. */
-#define IJSON_TEXT(s) s, sizeof(s) - 1
-
-START_TEST(test_parse_is_ijson)
-{
-    static const struct {
-        const char *text;
-        size_t len;
-        const char *why;
-    } bad[] = {
-        {IJSON_TEXT("{\"name\":\"A\"}\0garbage"), "bytes after the value"},
-        {IJSON_TEXT("{\"name\":\"A\"}\0"), "bytes after the value"},
-        {IJSON_TEXT("{\"name\":5,\"name\":\"X\"}"), "a member name given twice"},
-        {IJSON_TEXT("[{\"a\":{\"b\":1,\"b\":{\"c\":1}}}]"), "a member name given twice"},
-        {IJSON_TEXT("{\"a\":{\"x\":1},\"a\":{}}"), "a member name given twice"},
-        {IJSON_TEXT("{\"name\\u0000x\":1}"), "a member name holds \\u0000"},
-        {IJSON_TEXT("{\"n\\u0000\" : 1}"), "a member name holds \\u0000"},
-        {IJSON_TEXT("\"\\ud800\""), "a lone high surrogate escape"},
-        {IJSON_TEXT("\"\\uDBFFx\""), "a lone high surrogate escape"},
-        {IJSON_TEXT("\"\\ud800\\u0041\""), "a lone high surrogate escape"},
-        {IJSON_TEXT("\"\\ud800\\ud800\""), "a lone high surrogate escape"},
-        {IJSON_TEXT("\"\\udc00\""), "a lone low surrogate escape"},
-        {IJSON_TEXT("{\"\\udfff\":1}"), "a lone low surrogate escape"},
-        /* RFC 8259 itself, where json-c is lenient (found by the fuzz targets) */
-        {IJSON_TEXT("[06.5]"), "a number outside JSON's grammar"},
-        {IJSON_TEXT("[00]"), "a number outside JSON's grammar"},
-        {IJSON_TEXT("[13.]"), "a number outside JSON's grammar"},
-        {IJSON_TEXT("{\"n\":-23.E24}"), "a number outside JSON's grammar"},
-        {IJSON_TEXT("[1e]"), "a number outside JSON's grammar"},
-        {IJSON_TEXT("[-]"), "a number outside JSON's grammar"},
-        {IJSON_TEXT("{\"a\":\"x\\u0000y\"}"), "a string holds \\u0000"},
-        {IJSON_TEXT("[\"\\u0000\"]"), "a string holds \\u0000"},
-        {IJSON_TEXT("NaN"), "a word other than true, false or null"},
-        {IJSON_TEXT("{\"n\":Infinity}"), "a word other than true, false or null"},
-        {IJSON_TEXT("[-Infinity]"), "a number outside JSON's grammar"},
-        {IJSON_TEXT("[True]"), "a word other than true, false or null"},
-        {IJSON_TEXT("{\"a\":\"x\ty\"}"), "a control character not escaped in a string"},
-        {IJSON_TEXT("{\"a\nb\":1}"), "a control character not escaped in a string"},
-    };
-    static const char *const good[] = {
-        "{\"a\":\"\\ud83d\\ude00\"}",           /* a pair */
-        "{\"a\":\"\\\\ud800\"}",                /* an escaped backslash, then text */
-        "{\"a\":{\"b\":1},\"b\":{\"a\":1}} \n", /* same names in other objects */
-        "[{\"a\":1},{\"a\":1}]",
-        "{\"k\":\"a:b\",\"l\":\":\"}",
-        "[0, -0, 0.5, -1.25e-3, 1E+5, 10, 123456789012345678901234567890]",
-        "{\"a\":\"x\\ty\"}", /* an escaped tab */
-        "[true, false, null, {\"NaN\":\"Infinity\"}]",
-    };
-    struct ddb_error err;
-    json_object *out;
-
-    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-        out = NULL;
-        ck_assert_msg(marshal_parse(bad[i].text, bad[i].len, &out, &err) == DDB_ERR_INVALID,
-                      "bad[%zu] should not parse", i);
-        ck_assert_ptr_null(out);
-        expect_message(&err, bad[i].why);
-    }
-    for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
-        out = NULL;
-        ck_assert_msg(marshal_parse(good[i], strlen(good[i]), &out, &err) == DDB_OK, "%s: %s",
-                      good[i], err.message);
-        json_object_put(out);
-    }
-    /* The pair is one code point, U+1F600. */
-    out = parse("\"\\ud83d\\ude00\"");
-    ck_assert_str_eq(json_object_get_string(out), "\xf0\x9f\x98\x80");
-    json_object_put(out);
-}
-END_TEST
-
-START_TEST(test_parse_depth_capped)
-{
-    char *text = nested_lists(200, "1");
-    struct ddb_error err;
-    json_object *out = NULL;
-
-    ck_assert_int_eq(marshal_parse(text, strlen(text), &out, &err), DDB_ERR_INVALID);
-    ck_assert_ptr_null(out);
-    free(text);
 }
 END_TEST
 
@@ -1101,7 +985,6 @@ marshal_suite(void)
     TCase *num = tcase_create("numbers");
     TCase *sets = tcase_create("sets");
     TCase *shapes = tcase_create("shapes");
-    TCase *parsing = tcase_create("parse");
     TCase *size = tcase_create("size");
 
     tcase_add_test(rt, test_s_round_trip);
@@ -1151,11 +1034,6 @@ marshal_suite(void)
     tcase_add_test(shapes, test_null_arguments);
     tcase_add_test(shapes, test_item_pick);
     suite_add_tcase(s, shapes);
-
-    tcase_add_test(parsing, test_parse_is_strict);
-    tcase_add_test(parsing, test_parse_is_ijson);
-    tcase_add_test(parsing, test_parse_depth_capped);
-    suite_add_tcase(s, parsing);
 
     tcase_add_test(size, test_size_scalars);
     tcase_add_test(size, test_size_numbers);

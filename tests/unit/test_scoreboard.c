@@ -81,7 +81,7 @@ START_TEST(test_worker_lifecycle)
     ck_assert_int_eq(w.state, SCOREBOARD_STARTING);
     scoreboard_worker_idle(sb, slot);
     uint64_t before = scoreboard_now_ms();
-    scoreboard_worker_reading(sb, slot);
+    scoreboard_worker_connected(sb, slot);
     scoreboard_read_slot(sb, slot, &w);
     ck_assert_int_eq(w.state, SCOREBOARD_READING);
     ck_assert_uint_ge(w.request_ms, before);
