@@ -1,9 +1,10 @@
 #!/bin/sh
 # nginx with fastcgi_keep_conn and upstream keepalive: the next request comes on the
 # connection a worker kept, not through the listening socket. 200 requests are all answered
-# over a few connections (at most a quarter as many accepts as requests, where without
-# keep_conn each request is one; nginx may close a connection when both its workers want the
-# one it caches), and a SIGTERM still stops the workers waiting on kept connections at once.
+# over a few connections (at most half as many accepts as requests, where without keep_conn
+# each request is one; nginx may close a connection when both its workers want the one it
+# caches, which on a loaded machine happens often: 6 to 13 accepts alone, up to 62 beside
+# the rest of the suite), and a SIGTERM still stops the workers waiting on kept connections at once.
 . "$TOP_SRCDIR/tests/lib/harness.sh"
 . "$TOP_SRCDIR/tests/tools/process-lib.sh"
 REQUESTS=200
@@ -47,7 +48,7 @@ after=$(status_field accept_attempts)
 accepts=$((${after:-0} - ${before:-0}))
 pl_note "$accepts accepts for $REQUESTS requests"
 pl_ok "they came on kept connections: far fewer accepts ($accepts) than requests" \
-    [ "$accepts" -le $((REQUESTS / 4)) ]
+    [ "$accepts" -le $((REQUESTS / 2)) ]
 
 # The workers now wait on their kept connections: a stop must not wait for nginx to close them.
 t0=$(date +%s)
