@@ -14,6 +14,7 @@ struct auth;
  * returns -1 with a message naming the file and line; 0 otherwise. */
 int auth_load(const char *path, struct auth **out, char *errbuf, size_t errlen);
 
+/* Frees what auth_load made; NULL is allowed. */
 void auth_free(struct auth *auth);
 
 /* Whether an Authorization header value carries "Bearer <token>" (scheme case-insensitive)
