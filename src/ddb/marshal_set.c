@@ -58,8 +58,6 @@ set_check(enum set_kind kind, struct set_member *m, size_t n, struct attr_path *
     struct number num;
     enum num_check c;
 
-    if (n == 0)
-        return marshal_fail(err, DDB_ERR_INVALID, p, "a set must not be empty");
     if (kind == SET_N) {
         if (n > SIZE_MAX / NUM_KEY_MAX)
             return marshal_nomem(err, p);
@@ -160,24 +158,77 @@ plain_member(json_object *v, const struct attr_path *p, enum set_kind *kind, str
                         "a set member must be a string, a number or {\"$binary\": \"<base64>\"}");
 }
 
+/* The members of a set of n: none is an error (DynamoDB has no empty set). */
+static ddb_status
+members_new(size_t n, const struct attr_path *p, struct set_member **m, struct ddb_error *err)
+{
+    *m = NULL;
+    if (n == 0)
+        return marshal_fail(err, DDB_ERR_INVALID, p, "a set must not be empty");
+    *m = calloc(n, sizeof(**m));
+    if (*m == NULL)
+        return marshal_nomem(err, p);
+    return DDB_OK;
+}
+
+/* One checked member as an element of a list: its text, as SS, NS and BS carry it, or (plain)
+ * a string, a number or {"$binary": ...}. */
+static ddb_status
+member_value(enum set_kind kind, const struct set_member *m, int plain, const struct attr_path *p,
+             json_object **out, struct ddb_error *err)
+{
+    if (plain && kind == SET_N)
+        return marshal_plain_number_new(m->text, m->len, out) == DDB_OK ? DDB_OK
+                                                                        : marshal_nomem(err, p);
+    if (plain && kind == SET_B)
+        return marshal_wrap("$binary", marshal_new_string(m->text, m->len), out, p, err);
+    *out = marshal_new_string(m->text, m->len);
+    return *out != NULL ? DDB_OK : marshal_nomem(err, p);
+}
+
+/* The checked members as an attribute value ({"SS": [...]} ...) or (plain) as
+ * {"$set": [...]}. */
+static ddb_status
+set_new(enum set_kind kind, const struct set_member *m, size_t n, int plain,
+        const struct attr_path *p, json_object **out, struct ddb_error *err)
+{
+    json_object *list = json_object_new_array(), *e = NULL;
+    ddb_status st = DDB_OK;
+    size_t i;
+
+    if (list == NULL)
+        return marshal_nomem(err, p);
+    for (i = 0; i < n; i++) {
+        st = member_value(kind, &m[i], plain, p, &e, err);
+        if (st != DDB_OK)
+            goto fail;
+        if (json_object_array_add(list, e) != 0) {
+            json_object_put(e);
+            st = marshal_nomem(err, p);
+            goto fail;
+        }
+    }
+    return marshal_wrap(plain ? "$set" : set_av_type[kind], list, out, p, err);
+
+fail:
+    json_object_put(list);
+    return st;
+}
+
 /* {"$set": [...]} to SS, NS or BS, the kind given by the members. */
 ddb_status
 marshal_set_to_av(json_object *arr, struct attr_path *p, json_object **out, struct ddb_error *err)
 {
     struct set_member *m = NULL;
-    json_object *list = NULL, *s;
     enum set_kind kind = SET_S, k = SET_S;
     size_t n, i, mark;
-    ddb_status st = DDB_OK;
+    ddb_status st;
 
     if (!json_object_is_type(arr, json_type_array))
         return marshal_fail(err, DDB_ERR_INVALID, p, "\"$set\" must be an array");
     n = json_object_array_length(arr);
-    if (n == 0)
-        return marshal_fail(err, DDB_ERR_INVALID, p, "a set must not be empty");
-    m = calloc(n, sizeof(*m));
-    if (m == NULL)
-        return marshal_nomem(err, p);
+    if ((st = members_new(n, p, &m, err)) != DDB_OK)
+        return st;
     for (i = 0; i < n; i++) {
         mark = marshal_path_push_index(p, i);
         st = plain_member(json_object_array_get_idx(arr, i), p, &k, &m[i], err);
@@ -190,27 +241,10 @@ marshal_set_to_av(json_object *arr, struct attr_path *p, json_object **out, stru
         kind = k;
     }
     st = set_check(kind, m, n, p, NULL, err);
-    if (st != DDB_OK)
-        goto done;
-
-    list = json_object_new_array();
-    if (list == NULL) {
-        st = marshal_nomem(err, p);
-        goto done;
-    }
-    for (i = 0; i < n; i++) {
-        s = marshal_new_string(m[i].text, m[i].len);
-        if (s == NULL || json_object_array_add(list, s) != 0) {
-            json_object_put(s);
-            st = marshal_nomem(err, p);
-            goto done;
-        }
-    }
-    st = marshal_wrap(set_av_type[kind], list, out, p, err);
-    list = NULL;
+    if (st == DDB_OK)
+        st = set_new(kind, m, n, 0, p, out, err);
 
 done:
-    json_object_put(list);
     free(m);
     return st;
 }
@@ -221,18 +255,15 @@ marshal_set_from_av(enum set_kind kind, json_object *arr, struct attr_path *p, j
                     size_t *size, struct ddb_error *err)
 {
     struct set_member *m = NULL;
-    json_object *list = NULL, *v, *e = NULL;
+    json_object *v;
     size_t n, i, mark;
-    ddb_status st = DDB_OK;
+    ddb_status st;
 
     if (!json_object_is_type(arr, json_type_array))
         return marshal_fail(err, DDB_ERR_INVALID, p, "%s must be an array", set_av_type[kind]);
     n = json_object_array_length(arr);
-    if (n == 0)
-        return marshal_fail(err, DDB_ERR_INVALID, p, "a set must not be empty");
-    m = calloc(n, sizeof(*m));
-    if (m == NULL)
-        return marshal_nomem(err, p);
+    if ((st = members_new(n, p, &m, err)) != DDB_OK)
+        return st;
     for (i = 0; i < n; i++) {
         v = json_object_array_get_idx(arr, i);
         if (!json_object_is_type(v, json_type_string)) {
@@ -246,40 +277,10 @@ marshal_set_from_av(enum set_kind kind, json_object *arr, struct attr_path *p, j
         m[i].len = (size_t)json_object_get_string_len(v);
     }
     st = set_check(kind, m, n, p, size, err);
-    if (st != DDB_OK || plain == NULL)
-        goto done;
-
-    list = json_object_new_array();
-    if (list == NULL) {
-        st = marshal_nomem(err, p);
-        goto done;
-    }
-    for (i = 0; i < n; i++) {
-        e = NULL;
-        if (kind == SET_N) {
-            st = marshal_plain_number_new(m[i].text, m[i].len, &e);
-            if (st != DDB_OK) {
-                st = marshal_nomem(err, p);
-                goto done;
-            }
-        } else if (kind == SET_S) {
-            e = marshal_new_string(m[i].text, m[i].len);
-        } else {
-            st = marshal_wrap("$binary", marshal_new_string(m[i].text, m[i].len), &e, p, err);
-            if (st != DDB_OK)
-                goto done;
-        }
-        if (e == NULL || json_object_array_add(list, e) != 0) {
-            json_object_put(e);
-            st = marshal_nomem(err, p);
-            goto done;
-        }
-    }
-    st = marshal_wrap("$set", list, plain, p, err);
-    list = NULL;
+    if (st == DDB_OK && plain != NULL)
+        st = set_new(kind, m, n, 1, p, plain, err);
 
 done:
-    json_object_put(list);
     free(m);
     return st;
 }
