@@ -91,7 +91,7 @@ done:
 
 /* One attribute value: validated, its size added to *size, and, when plain is not NULL,
  * converted. Sizes follow the DynamoDB developer guide, "DynamoDB item sizes and formats":
- * S its UTF-8 bytes; N see number_size; B its decoded bytes; BOOL and NULL 1 byte; L and M
+ * S its UTF-8 bytes; N see marshal_number_size; B its decoded bytes; BOOL and NULL 1 byte; L and M
  * 3 bytes plus, per element, 1 byte and the element (with its name, for M); sets the sum
  * of their members. */
 ddb_status
@@ -103,7 +103,6 @@ marshal_value_from_av(json_object *av, int depth, struct attr_path *p, json_obje
     json_object *v = NULL, *out = NULL;
     size_t len, sz = 0;
     struct number num;
-    enum num_check c;
     ddb_status st = DDB_OK;
 
     if (plain != NULL)
@@ -133,10 +132,8 @@ marshal_value_from_av(json_object *av, int depth, struct attr_path *p, json_obje
             if (plain != NULL)
                 out = json_object_get(v);
         } else if (type[0] == 'N') {
-            c = marshal_number_parse(text, len, &num);
-            if (c != NUM_OK)
-                return marshal_fail(err, DDB_ERR_INVALID, p, "number %.*s %s", QUOTE_MAX, text,
-                                    marshal_number_problem(c));
+            if ((st = marshal_number_check(text, len, &num, p, err)) != DDB_OK)
+                return st;
             sz = marshal_number_size(&num);
             if (plain != NULL && marshal_plain_number_new(text, len, &out) != DDB_OK)
                 return marshal_nomem(err, p);

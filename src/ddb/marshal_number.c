@@ -17,6 +17,8 @@
 /* Exponents this large are out of range anyway; saturating keeps the parse overflow-free. */
 #define NUM_EXP_CAP 100000000LL
 
+enum num_check { NUM_OK, NUM_SYNTAX, NUM_TOO_PRECISE, NUM_TOO_LARGE, NUM_TOO_SMALL };
+
 static int
 is_digit(char c)
 {
@@ -32,8 +34,8 @@ number_digit(const struct number *n, size_t k)
 /* Reads s[0..len) as [+-]digits[.digits][(e|E)[+-]digits] (at least one mantissa digit)
  * and checks DynamoDB's precision and range. '+' and forms like ".5" and "5." are allowed
  * because DynamoDB parses numbers like Java's BigDecimal (it accepts "+5", stored as "5"). */
-enum num_check
-marshal_number_parse(const char *s, size_t len, struct number *n)
+static enum num_check
+number_parse(const char *s, size_t len, struct number *n)
 {
     size_t i = 0, total, k, last, exp_at;
     long long exp = 0;
@@ -97,8 +99,8 @@ marshal_number_parse(const char *s, size_t len, struct number *n)
     return NUM_OK;
 }
 
-const char *
-marshal_number_problem(enum num_check c)
+static const char *
+number_problem(enum num_check c)
 {
     switch (c) {
     case NUM_SYNTAX:
@@ -113,6 +115,18 @@ marshal_number_problem(enum num_check c)
         break;
     }
     return "is valid";
+}
+
+ddb_status
+marshal_number_check(const char *text, size_t len, struct number *n, const struct attr_path *p,
+                     struct ddb_error *err)
+{
+    enum num_check c = number_parse(text, len, n);
+
+    if (c != NUM_OK)
+        return marshal_fail(err, DDB_ERR_INVALID, p, "number %.*s %s", QUOTE_MAX, text,
+                            number_problem(c));
+    return DDB_OK;
 }
 
 /* A form equal numbers share ("1", "1.0" and "10E-1" all give "+0:1"), to find NS
@@ -156,7 +170,7 @@ marshal_plain_number_new(const char *text, size_t len, json_object **out)
     json_object *num = NULL;
 
     *out = NULL;
-    if (marshal_number_parse(text, len, &n) != NUM_OK || len > SIZE_MAX - 3)
+    if (number_parse(text, len, &n) != NUM_OK || len > SIZE_MAX - 3)
         return DDB_ERR_INVALID;
     json = malloc(len + 3);
     if (json == NULL)
@@ -211,16 +225,11 @@ marshal_plain_number_text(json_object *num, const struct attr_path *p, const cha
                           size_t *len, struct ddb_error *err)
 {
     struct number n;
-    enum num_check c;
 
     *text = json_object_to_json_string_length(num, JSON_C_TO_STRING_PLAIN, len);
     if (*text == NULL)
         return marshal_nomem(err, p);
-    c = marshal_number_parse(*text, *len, &n);
-    if (c != NUM_OK)
-        return marshal_fail(err, DDB_ERR_INVALID, p, "number %.*s %s", QUOTE_MAX, *text,
-                            marshal_number_problem(c));
-    return DDB_OK;
+    return marshal_number_check(*text, *len, &n, p, err);
 }
 
 int
@@ -228,5 +237,5 @@ marshal_number_valid(const char *s)
 {
     struct number n;
 
-    return s != NULL && marshal_number_parse(s, strlen(s), &n) == NUM_OK;
+    return s != NULL && number_parse(s, strlen(s), &n) == NUM_OK;
 }

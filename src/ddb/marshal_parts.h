@@ -41,8 +41,6 @@ struct number {
     long long exp10; /* exponent of the first significant digit; 0 for zero */
 };
 
-enum num_check { NUM_OK, NUM_SYNTAX, NUM_TOO_PRECISE, NUM_TOO_LARGE, NUM_TOO_SMALL };
-
 enum set_kind { SET_S, SET_N, SET_B };
 
 /* marshal.c: paths, errors and the helpers both directions use. */
@@ -62,8 +60,10 @@ ddb_status marshal_wrap(const char *type, json_object *val, json_object **out,
 const char *marshal_plain_tag(json_object *obj, json_object **value);
 
 /* marshal_number.c */
-enum num_check marshal_number_parse(const char *s, size_t len, struct number *n);
-const char *marshal_number_problem(enum num_check c);
+/* Reads text as an N into *n and checks DynamoDB's precision and range: DDB_ERR_INVALID,
+ * with the reason, when it is not one. */
+ddb_status marshal_number_check(const char *text, size_t len, struct number *n,
+                                const struct attr_path *p, struct ddb_error *err);
 size_t marshal_number_key(const struct number *n, char *buf);
 size_t marshal_number_size(const struct number *n);
 ddb_status marshal_plain_number_new(const char *text, size_t len, json_object **out);

@@ -56,7 +56,6 @@ set_check(enum set_kind kind, struct set_member *m, size_t n, struct attr_path *
     ddb_status st = DDB_OK;
     size_t i, mark, total = 0, bytes = 0;
     struct number num;
-    enum num_check c;
 
     if (kind == SET_N) {
         if (n > SIZE_MAX / NUM_KEY_MAX)
@@ -76,12 +75,9 @@ set_check(enum set_kind kind, struct set_member *m, size_t n, struct attr_path *
             bytes = m[i].len;
             break;
         case SET_N:
-            c = marshal_number_parse(m[i].text, m[i].len, &num);
-            if (c != NUM_OK) {
-                st = marshal_fail(err, DDB_ERR_INVALID, p, "number %.*s %s", QUOTE_MAX, m[i].text,
-                                  marshal_number_problem(c));
+            st = marshal_number_check(m[i].text, m[i].len, &num, p, err);
+            if (st != DDB_OK)
                 break;
-            }
             bytes = marshal_number_size(&num);
             m[i].key = num_keys + i * NUM_KEY_MAX;
             m[i].key_len = marshal_number_key(&num, num_keys + i * NUM_KEY_MAX);
