@@ -13,7 +13,6 @@
 #include <string.h>
 
 #include "util/base64.h"
-#include "util/utf8.h"
 
 /* Appends ".key" (or "key" first), cut at the end of the buffer. Copied by hand: it runs for
  * every attribute of every item, and only matters when something fails. */
@@ -196,7 +195,7 @@ marshal_item_pick_from_av(json_object *item, const char *const *names, size_t n,
     struct attr_path p = {"", 0};
     json_object *obj = NULL, *av, *v;
     ddb_status st = DDB_OK;
-    size_t mark, i;
+    size_t mark, i, size = 0;
 
     if (out == NULL || (n > 0 && names == NULL))
         return marshal_fail(err, DDB_ERR_INVALID, NULL,
@@ -230,12 +229,7 @@ marshal_item_pick_from_av(json_object *item, const char *const *names, size_t n,
                 ;
             if (i < n)
                 continue;
-            mark = marshal_path_push_key(&p, key);
-            if (!utf8_valid((const unsigned char *)key, strlen(key)))
-                st = marshal_fail(err, DDB_ERR_INVALID, &p, "attribute name is not valid UTF-8");
-            else
-                st = marshal_value_from_av(val, 1, &p, NULL, NULL, err);
-            marshal_path_pop(&p, mark);
+            st = marshal_member_from_av(val, key, 0, 1, 0, &p, NULL, &size, err);
             if (st != DDB_OK)
                 goto out;
         }

@@ -7,9 +7,10 @@
 
 /* One member of an item, an M (name given) or an L (name NULL): checked, its size (with its
  * name's, and 1 byte more when nested) added to *sz, and added to container when there is one. */
-static ddb_status
-member_from_av(json_object *av, const char *name, size_t index, int depth, int nested,
-               struct attr_path *p, json_object *container, size_t *sz, struct ddb_error *err)
+ddb_status
+marshal_member_from_av(json_object *av, const char *name, size_t index, int depth, int nested,
+                       struct attr_path *p, json_object *container, size_t *sz,
+                       struct ddb_error *err)
 {
     json_object *child = NULL;
     size_t name_len = name != NULL ? strlen(name) : 0, child_size = 0;
@@ -64,7 +65,7 @@ marshal_members_from_av(json_object *v, int depth, int nested, struct attr_path 
 
         json_object_object_foreachC(v, it)
         {
-            st = member_from_av(it.val, it.key, 0, depth, nested, p, out, &sz, err);
+            st = marshal_member_from_av(it.val, it.key, 0, depth, nested, p, out, &sz, err);
             if (st != DDB_OK)
                 goto done;
         }
@@ -72,8 +73,8 @@ marshal_members_from_av(json_object *v, int depth, int nested, struct attr_path 
         size_t n = json_object_array_length(v);
 
         for (size_t i = 0; i < n && st == DDB_OK; i++)
-            st = member_from_av(json_object_array_get_idx(v, i), NULL, i, depth, nested, p, out,
-                                &sz, err);
+            st = marshal_member_from_av(json_object_array_get_idx(v, i), NULL, i, depth, nested, p,
+                                        out, &sz, err);
         if (st != DDB_OK)
             goto done;
     }

@@ -85,6 +85,11 @@ ddb_status marshal_members_to_av(json_object *v, int depth, struct attr_path *p,
 /* marshal_from_av.c */
 ddb_status marshal_value_from_av(json_object *av, int depth, struct attr_path *p,
                                  json_object **plain, size_t *size, struct ddb_error *err);
+/* One member of an item or M (name given), or of an L (name NULL): its name and value
+ * checked, its size added to *sz, and, when container is not NULL, its plain value added. */
+ddb_status marshal_member_from_av(json_object *av, const char *name, size_t index, int depth,
+                                  int nested, struct attr_path *p, json_object *container,
+                                  size_t *sz, struct ddb_error *err);
 ddb_status marshal_members_from_av(json_object *v, int depth, int nested, struct attr_path *p,
                                    json_object **plain, size_t *size, struct ddb_error *err);
 
