@@ -10,25 +10,25 @@
  * any HTTP answer (a throttle, a 5xx) reaches DynamoDB and is a success. Attempts are cut by
  * the client's attempt timeout (SAVEALIFE_DDB_ATTEMPT_TIMEOUT, 500 ms), far longer than
  * DynamoDB takes, so one failure is already rare and a stall shows within that timeout.
- * - BREAKER_FAILURES in a row across the pool, with no attempt reaching DynamoDB in between,
+ * - TRIP_FAILURES in a row across the pool, with no attempt reaching DynamoDB in between,
  *   open it. In a stall nothing gets through: the attempts in flight when it starts trip it
  *   one attempt timeout later (a single request's own retries do too), and the requests in
  *   calls stop at their next attempt instead of each waiting out its budget. Three, not
  *   one: a lost connection or a slow attempt now and then fails alone; one success resets
  *   the count, so a service that mostly works (one slow item, a partial fault) is never
  *   shed.
- * - BREAKER_WINDOW_MS: failures further apart than this are not a run.
- * - BREAKER_COOL_MS: how long it stays open before probing. Short, because a probe is cheap
- *   (at most BREAKER_PROBES workers held, each for one attempt timeout: its first failed
+ * - RUN_WINDOW_MS: failures further apart than this are not a run.
+ * - COOL_MS: how long it stays open before probing. Short, because a probe is cheap
+ *   (at most MAX_PROBES workers held, each for one attempt timeout: its first failed
  *   attempt opens the breaker again and stops it) and service should be back about a second
  *   after DynamoDB is; Retry-After gives clients what is left.
- * - BREAKER_PROBES: requests let through at once while half-open. Two, so one probe lost to
+ * - MAX_PROBES: requests let through at once while half-open. Two, so one probe lost to
  *   an unrelated cause (a client gone, a request that needs no call after all) does not hold
  *   recovery back, while a DynamoDB still stalled holds two workers at most. */
-#define BREAKER_FAILURES 3u
-#define BREAKER_WINDOW_MS 10000u
-#define BREAKER_COOL_MS 1000u
-#define BREAKER_PROBES 2u
+#define TRIP_FAILURES 3u
+#define RUN_WINDOW_MS 10000u
+#define COOL_MS 1000u
+#define MAX_PROBES 2u
 
 /* The breaker is one word, changed by compare-and-swap, so a state, its probes and the time
  * it began always go together: state in bits 0-1, probes in flight in bits 2-7, and the time
@@ -42,15 +42,15 @@
 #define BR_RUN_MAX 0xffffu
 
 static uint64_t
-br_pack(enum scoreboard_breaker_state state, unsigned probes, uint64_t since)
+br_pack(enum breaker_state state, unsigned probes, uint64_t since)
 {
     return (uint64_t)state | (uint64_t)probes << BR_PROBE_SHIFT | since << BR_SINCE_SHIFT;
 }
 
-static enum scoreboard_breaker_state
+static enum breaker_state
 br_state(uint64_t w)
 {
-    return (enum scoreboard_breaker_state)(w & 0x3u);
+    return (enum breaker_state)(w & 0x3u);
 }
 
 static unsigned
@@ -81,9 +81,8 @@ br_trip(struct scoreboard *sb, uint64_t rel)
     struct sb_pool *p = sb->pool;
     uint64_t w = atomic_load(&p->breaker);
 
-    while (br_state(w) == SCOREBOARD_BREAKER_CLOSED) {
-        if (atomic_compare_exchange_weak(&p->breaker, &w,
-                                         br_pack(SCOREBOARD_BREAKER_OPEN, 0, rel))) {
+    while (br_state(w) == BREAKER_CLOSED) {
+        if (atomic_compare_exchange_weak(&p->breaker, &w, br_pack(BREAKER_OPEN, 0, rel))) {
             atomic_fetch_add(&p->breaker_trips, 1ul);
             atomic_store(&p->breaker_run, 0ull);
             return 1;
@@ -93,8 +92,7 @@ br_trip(struct scoreboard *sb, uint64_t rel)
 }
 
 void
-scoreboard_breaker_admit(struct scoreboard *sb, uint64_t now, uint64_t stale_ms,
-                         struct scoreboard_breaker_ticket *t)
+breaker_admit(struct scoreboard *sb, uint64_t now, uint64_t stale_ms, struct breaker_ticket *t)
 {
     struct sb_pool *p = sb->pool;
     uint64_t rel = br_rel(sb, now);
@@ -105,38 +103,38 @@ scoreboard_breaker_admit(struct scoreboard *sb, uint64_t now, uint64_t stale_ms,
         uint64_t since = br_since(w), next;
 
         switch (br_state(w)) {
-        case SCOREBOARD_BREAKER_CLOSED:
-            t->admit = SCOREBOARD_BREAKER_PASS;
+        case BREAKER_CLOSED:
+            t->admit = BREAKER_PASS;
             return;
-        case SCOREBOARD_BREAKER_OPEN:
-            if (rel < since + BREAKER_COOL_MS) {
-                t->admit = SCOREBOARD_BREAKER_REJECT;
-                t->retry_after_s = (unsigned)((since + BREAKER_COOL_MS - rel + 999u) / 1000u);
+        case BREAKER_OPEN:
+            if (rel < since + COOL_MS) {
+                t->admit = BREAKER_REJECT;
+                t->retry_after_s = (unsigned)((since + COOL_MS - rel + 999u) / 1000u);
                 return;
             }
-            next = br_pack(SCOREBOARD_BREAKER_HALF_OPEN, 0, rel);
+            next = br_pack(BREAKER_HALF_OPEN, 0, rel);
             break;
-        case SCOREBOARD_BREAKER_HALF_OPEN:
-            if (br_probes(w) < BREAKER_PROBES) {
+        case BREAKER_HALF_OPEN:
+            if (br_probes(w) < MAX_PROBES) {
                 next = w + (1ull << BR_PROBE_SHIFT);
                 if (atomic_compare_exchange_weak(&p->breaker, &w, next)) {
-                    t->admit = SCOREBOARD_BREAKER_PROBE;
+                    t->admit = BREAKER_PROBE;
                     t->probe = since;
                     return;
                 }
                 continue;
             }
             if (rel <= since || rel - since <= stale_ms) {
-                t->admit = SCOREBOARD_BREAKER_REJECT;
+                t->admit = BREAKER_REJECT;
                 t->retry_after_s = 1;
                 return;
             }
             /* Its probes never reported: their workers died. A new period, new probes. */
-            next = br_pack(SCOREBOARD_BREAKER_HALF_OPEN, 0, rel);
+            next = br_pack(BREAKER_HALF_OPEN, 0, rel);
             break;
         default:
             /* Not a state this code writes: start over closed. */
-            next = br_pack(SCOREBOARD_BREAKER_CLOSED, 0, rel);
+            next = br_pack(BREAKER_CLOSED, 0, rel);
             break;
         }
         atomic_compare_exchange_weak(&p->breaker, &w, next);
@@ -147,44 +145,42 @@ scoreboard_breaker_admit(struct scoreboard *sb, uint64_t now, uint64_t stale_ms,
 /* A probe's verdict, if its half-open period is still the current one: 1 if it closed or
  * re-opened the breaker. */
 static int
-br_probe_report(struct scoreboard *sb, uint64_t rel, uint64_t probe,
-                enum scoreboard_breaker_outcome outcome)
+br_probe_report(struct scoreboard *sb, uint64_t rel, uint64_t probe, enum breaker_outcome outcome)
 {
     struct sb_pool *p = sb->pool;
     uint64_t w = atomic_load(&p->breaker), next;
 
     for (;;) {
-        if (br_state(w) != SCOREBOARD_BREAKER_HALF_OPEN || br_since(w) != probe)
+        if (br_state(w) != BREAKER_HALF_OPEN || br_since(w) != probe)
             return 0;
-        if (outcome == SCOREBOARD_BREAKER_OK)
-            next = br_pack(SCOREBOARD_BREAKER_CLOSED, 0, rel);
-        else if (outcome == SCOREBOARD_BREAKER_FAILED)
-            next = br_pack(SCOREBOARD_BREAKER_OPEN, 0, rel);
+        if (outcome == BREAKER_OK)
+            next = br_pack(BREAKER_CLOSED, 0, rel);
+        else if (outcome == BREAKER_FAILED)
+            next = br_pack(BREAKER_OPEN, 0, rel);
         else if (br_probes(w) > 0)
             next = w - (1ull << BR_PROBE_SHIFT); /* no verdict: give the slot back */
         else
             return 0;
         if (atomic_compare_exchange_weak(&p->breaker, &w, next)) {
-            if (outcome == SCOREBOARD_BREAKER_OK)
+            if (outcome == BREAKER_OK)
                 atomic_store(&p->breaker_run, 0ull);
-            return outcome != SCOREBOARD_BREAKER_NONE;
+            return outcome != BREAKER_NONE;
         }
     }
 }
 
 int
-scoreboard_breaker_report(struct scoreboard *sb, uint64_t now,
-                          const struct scoreboard_breaker_ticket *t,
-                          enum scoreboard_breaker_outcome outcome)
+breaker_report(struct scoreboard *sb, uint64_t now, const struct breaker_ticket *t,
+               enum breaker_outcome outcome)
 {
     struct sb_pool *p = sb->pool;
     uint64_t rel = br_rel(sb, now);
 
-    if (t->admit == SCOREBOARD_BREAKER_PROBE)
+    if (t->admit == BREAKER_PROBE)
         return br_probe_report(sb, rel, t->probe, outcome);
-    if (t->admit != SCOREBOARD_BREAKER_PASS || outcome == SCOREBOARD_BREAKER_NONE)
+    if (t->admit != BREAKER_PASS || outcome == BREAKER_NONE)
         return 0;
-    if (outcome == SCOREBOARD_BREAKER_OK) {
+    if (outcome == BREAKER_OK) {
         /* Read first: the common case writes nothing to the shared line. */
         if (atomic_load_explicit(&p->breaker_run, memory_order_relaxed) != 0)
             atomic_store(&p->breaker_run, 0ull);
@@ -195,30 +191,30 @@ scoreboard_breaker_report(struct scoreboard *sb, uint64_t now,
     do {
         uint64_t last = run >> BR_RUN_SHIFT;
         len = (unsigned)(run & BR_RUN_MAX);
-        int in_run = run != 0 && (rel <= last || rel - last <= BREAKER_WINDOW_MS);
+        int in_run = run != 0 && (rel <= last || rel - last <= RUN_WINDOW_MS);
         len = in_run ? len + (len < BR_RUN_MAX) : 1u;
         next = rel << BR_RUN_SHIFT | len;
     } while (!atomic_compare_exchange_weak(&p->breaker_run, &run, next));
-    return len >= BREAKER_FAILURES ? br_trip(sb, rel) : 0;
+    return len >= TRIP_FAILURES ? br_trip(sb, rel) : 0;
 }
 
 int
-scoreboard_breaker_allows(const struct scoreboard *sb, const struct scoreboard_breaker_ticket *t)
+breaker_allows(const struct scoreboard *sb, const struct breaker_ticket *t)
 {
     uint64_t w = atomic_load_explicit(&sb->pool->breaker, memory_order_acquire);
 
     switch (br_state(w)) {
-    case SCOREBOARD_BREAKER_CLOSED:
-        return t->admit != SCOREBOARD_BREAKER_REJECT;
-    case SCOREBOARD_BREAKER_HALF_OPEN:
-        return t->admit == SCOREBOARD_BREAKER_PROBE && br_since(w) == t->probe;
+    case BREAKER_CLOSED:
+        return t->admit != BREAKER_REJECT;
+    case BREAKER_HALF_OPEN:
+        return t->admit == BREAKER_PROBE && br_since(w) == t->probe;
     default:
         return 0;
     }
 }
 
 void
-scoreboard_read_breaker(const struct scoreboard *sb, struct scoreboard_breaker *out)
+breaker_read(const struct scoreboard *sb, struct breaker_figures *out)
 {
     const struct sb_pool *p = sb->pool;
     uint64_t w = atomic_load(&p->breaker);
@@ -228,6 +224,6 @@ scoreboard_read_breaker(const struct scoreboard *sb, struct scoreboard_breaker *
     out->state = br_state(w);
     out->since_ms = atomic_load(&p->start_ms) + br_since(w);
     out->trips = atomic_load(&p->breaker_trips);
-    out->probes = out->state == SCOREBOARD_BREAKER_HALF_OPEN ? br_probes(w) : 0;
-    out->failures = out->state == SCOREBOARD_BREAKER_CLOSED ? (unsigned)(run & BR_RUN_MAX) : 0;
+    out->probes = out->state == BREAKER_HALF_OPEN ? br_probes(w) : 0;
+    out->failures = out->state == BREAKER_CLOSED ? (unsigned)(run & BR_RUN_MAX) : 0;
 }
