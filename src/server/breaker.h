@@ -1,3 +1,6 @@
+/* The pool-wide DynamoDB breaker, kept in the scoreboard's shared memory so that every worker
+ * shares one: a worker asks it before a request that needs DynamoDB and tells it what each
+ * attempt found; the status page reads it. Lock-free: atomic operations on two words. */
 #ifndef SAVEALIFE_BREAKER_H
 #define SAVEALIFE_BREAKER_H
 
@@ -9,7 +12,7 @@ struct scoreboard;
  * after repeated requests that could not reach DynamoDB (connection failures, timeouts) it
  * OPENs and requests that need DynamoDB are refused at once; after a cool-down it is
  * HALF_OPEN and lets a few probe requests through: one that reaches DynamoDB closes it, one
- * that fails opens it again. Thresholds and their reasons are in scoreboard.c. */
+ * that fails opens it again. Thresholds and their reasons are in breaker.c. */
 enum breaker_state {
     BREAKER_CLOSED = 0,
     BREAKER_OPEN,
@@ -63,6 +66,7 @@ int breaker_report(struct scoreboard *sb, uint64_t now, const struct breaker_tic
  * only the probes of the current period. One atomic load. */
 int breaker_allows(const struct scoreboard *sb, const struct breaker_ticket *t);
 
+/* The breaker's state and figures, for the status page. */
 void breaker_read(const struct scoreboard *sb, struct breaker_figures *out);
 
 #endif

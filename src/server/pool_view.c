@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "server/breaker.h"
+
 static enum api_worker_state
 pool_view_state(enum scoreboard_state s)
 {

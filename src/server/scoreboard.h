@@ -1,7 +1,8 @@
 /* The scoreboard: one shared mapping, made by the master before the first fork, with the
  * pool's figures and one slot a worker. A slot is written by one process at a time (the
  * master while it is free, then its worker until the master reaps it) and read by anyone
- * through a sequence counter, so a reader always sees one consistent state of a slot. */
+ * through a sequence counter, so a reader always sees one consistent state of a slot. The
+ * same mapping holds the pool's DynamoDB breaker (server/breaker.h). */
 #ifndef SAVEALIFE_SCOREBOARD_H
 #define SAVEALIFE_SCOREBOARD_H
 
@@ -11,7 +12,6 @@
 #include <time.h>
 
 #include "ddb/ddb_stats.h"
-#include "server/breaker.h"
 
 #define SCOREBOARD_ROUTE_MAX 64
 

@@ -47,8 +47,9 @@ struct sb_pool {
     atomic_ulong r_errors[DDB_ERR_CLIENT + 1];
     atomic_ullong r_total_ms_bits;
     atomic_ulong r_latency[DDB_LATENCY_BUCKETS];
-    atomic_ullong breaker;     /* BR_* above */
-    atomic_ullong breaker_run; /* failures in a row, BR_RUN_* */
+    /* The breaker's words, laid out in breaker.c (BR_*). */
+    atomic_ullong breaker;     /* state, probes in flight, since when */
+    atomic_ullong breaker_run; /* failures in a row, the time of the last */
     atomic_ulong breaker_trips;
 };
 
