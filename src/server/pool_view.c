@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "server/breaker.h"
+
 static enum api_worker_state
 pool_view_state(enum scoreboard_state s)
 {
@@ -73,23 +75,23 @@ pool_view_read(const void *ctx, struct api_pool_figures *pool, struct api_worker
 static void
 pool_view_breaker(const void *ctx, struct api_breaker_figures *out)
 {
-    struct scoreboard_breaker b;
+    struct breaker_figures b;
 
-    scoreboard_read_breaker(ctx, &b);
-    out->state = b.state == SCOREBOARD_BREAKER_CLOSED ? API_BREAKER_CLOSED
-                 : b.state == SCOREBOARD_BREAKER_OPEN ? API_BREAKER_OPEN
-                                                      : API_BREAKER_HALF_OPEN;
+    breaker_read(ctx, &b);
+    out->state = b.state == BREAKER_CLOSED ? API_BREAKER_CLOSED
+                 : b.state == BREAKER_OPEN ? API_BREAKER_OPEN
+                                           : API_BREAKER_HALF_OPEN;
     out->since_ms = b.since_ms;
     out->trips = b.trips;
 }
 
 /* Tickets cross between the two sets of names on every attempt: field by field, no lookup. */
 static void
-pool_view_ticket_in(const struct api_breaker_ticket *t, struct scoreboard_breaker_ticket *out)
+pool_view_ticket_in(const struct api_breaker_ticket *t, struct breaker_ticket *out)
 {
-    out->admit = t->admit == API_BREAKER_PASS    ? SCOREBOARD_BREAKER_PASS
-                 : t->admit == API_BREAKER_PROBE ? SCOREBOARD_BREAKER_PROBE
-                                                 : SCOREBOARD_BREAKER_REJECT;
+    out->admit = t->admit == API_BREAKER_PASS    ? BREAKER_PASS
+                 : t->admit == API_BREAKER_PROBE ? BREAKER_PROBE
+                                                 : BREAKER_REJECT;
     out->probe = t->probe;
     out->retry_after_s = t->retry_after_s;
 }
@@ -97,12 +99,12 @@ pool_view_ticket_in(const struct api_breaker_ticket *t, struct scoreboard_breake
 static void
 pool_view_admit(void *ctx, uint64_t now_ms, uint64_t stale_ms, struct api_breaker_ticket *t)
 {
-    struct scoreboard_breaker_ticket s;
+    struct breaker_ticket s;
 
-    scoreboard_breaker_admit(ctx, now_ms, stale_ms, &s);
-    t->admit = s.admit == SCOREBOARD_BREAKER_PASS    ? API_BREAKER_PASS
-               : s.admit == SCOREBOARD_BREAKER_PROBE ? API_BREAKER_PROBE
-                                                     : API_BREAKER_REJECT;
+    breaker_admit(ctx, now_ms, stale_ms, &s);
+    t->admit = s.admit == BREAKER_PASS    ? API_BREAKER_PASS
+               : s.admit == BREAKER_PROBE ? API_BREAKER_PROBE
+                                          : API_BREAKER_REJECT;
     t->probe = s.probe;
     t->retry_after_s = s.retry_after_s;
 }
@@ -111,22 +113,22 @@ static int
 pool_view_report(void *ctx, uint64_t now_ms, const struct api_breaker_ticket *t,
                  enum api_breaker_outcome outcome)
 {
-    struct scoreboard_breaker_ticket s;
+    struct breaker_ticket s;
 
     pool_view_ticket_in(t, &s);
-    return scoreboard_breaker_report(ctx, now_ms, &s,
-                                     outcome == API_BREAKER_OK       ? SCOREBOARD_BREAKER_OK
-                                     : outcome == API_BREAKER_FAILED ? SCOREBOARD_BREAKER_FAILED
-                                                                     : SCOREBOARD_BREAKER_NONE);
+    return breaker_report(ctx, now_ms, &s,
+                          outcome == API_BREAKER_OK       ? BREAKER_OK
+                          : outcome == API_BREAKER_FAILED ? BREAKER_FAILED
+                                                          : BREAKER_NONE);
 }
 
 static int
 pool_view_allows(const void *ctx, const struct api_breaker_ticket *t)
 {
-    struct scoreboard_breaker_ticket s;
+    struct breaker_ticket s;
 
     pool_view_ticket_in(t, &s);
-    return scoreboard_breaker_allows(ctx, &s);
+    return breaker_allows(ctx, &s);
 }
 
 void

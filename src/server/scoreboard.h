@@ -1,7 +1,8 @@
 /* The scoreboard: one shared mapping, made by the master before the first fork, with the
  * pool's figures and one slot a worker. A slot is written by one process at a time (the
  * master while it is free, then its worker until the master reaps it) and read by anyone
- * through a sequence counter, so a reader always sees one consistent state of a slot. */
+ * through a sequence counter, so a reader always sees one consistent state of a slot. The
+ * same mapping holds the pool's DynamoDB breaker (server/breaker.h). */
 #ifndef SAVEALIFE_SCOREBOARD_H
 #define SAVEALIFE_SCOREBOARD_H
 
@@ -53,47 +54,6 @@ struct scoreboard_worker {
     uint64_t request_ms;              /* scoreboard_now_ms() when the current request began */
     struct ddb_stats ddb;             /* the worker's DynamoDB figures after its last request */
     int consistent;                   /* 0: its writer died in the middle of an update */
-};
-
-/* The pool-wide DynamoDB breaker (a circuit breaker). CLOSED lets every request through;
- * after repeated requests that could not reach DynamoDB (connection failures, timeouts) it
- * OPENs and requests that need DynamoDB are refused at once; after a cool-down it is
- * HALF_OPEN and lets a few probe requests through: one that reaches DynamoDB closes it, one
- * that fails opens it again. Thresholds and their reasons are in scoreboard.c. */
-enum scoreboard_breaker_state {
-    SCOREBOARD_BREAKER_CLOSED = 0,
-    SCOREBOARD_BREAKER_OPEN,
-    SCOREBOARD_BREAKER_HALF_OPEN,
-};
-
-/* What the breaker decided for one request. */
-enum scoreboard_breaker_admit {
-    SCOREBOARD_BREAKER_PASS = 0, /* closed: go on */
-    SCOREBOARD_BREAKER_PROBE,    /* half-open: go on as one of the probes */
-    SCOREBOARD_BREAKER_REJECT,   /* open: answer 503 with Retry-After at once */
-};
-
-/* What one DynamoDB attempt of a request admitted by the breaker told, or (NONE) that the
- * request made none. */
-enum scoreboard_breaker_outcome {
-    SCOREBOARD_BREAKER_NONE = 0, /* it made no DynamoDB call */
-    SCOREBOARD_BREAKER_OK,       /* an attempt reached DynamoDB (whatever the answer) */
-    SCOREBOARD_BREAKER_FAILED,   /* an attempt could not connect, timed out or was lost */
-};
-
-struct scoreboard_breaker_ticket {
-    enum scoreboard_breaker_admit admit;
-    uint64_t probe;         /* which half-open period a probe belongs to */
-    unsigned retry_after_s; /* for a REJECT: when to try again, at least 1 */
-};
-
-/* The breaker, as the status page shows it. */
-struct scoreboard_breaker {
-    enum scoreboard_breaker_state state;
-    uint64_t since_ms;   /* scoreboard_now_ms() when it entered its state */
-    unsigned long trips; /* times it opened from closed */
-    unsigned failures;   /* failed requests in a row (closed) */
-    unsigned probes;     /* probes in flight (half-open) */
 };
 
 /* The monotonic clock the scoreboard's times use, in milliseconds. */
@@ -149,26 +109,5 @@ int scoreboard_read(const struct scoreboard *sb, struct scoreboard_pool *pool,
  * scoreboard_release) plus the latest of every worker alive. Returns 0, or -1 when the master
  * kept reaping through every try (out then holds the last attempt's sum). */
 int scoreboard_read_ddb(const struct scoreboard *sb, struct ddb_stats *out);
-
-/* Worker, before a request that needs DynamoDB: fills *t. now is scoreboard_now_ms();
- * stale_ms is how long a probe may stay unanswered before its slot is taken back (its worker
- * was killed: the request timeout and a grace). */
-void scoreboard_breaker_admit(struct scoreboard *sb, uint64_t now, uint64_t stale_ms,
-                              struct scoreboard_breaker_ticket *t);
-
-/* Worker, after each DynamoDB attempt of that request, and at its end (NONE: gives back a
- * probe that made no attempt). Returns 1 when this report moved the breaker
- * (opened, closed or re-opened it: worth a log line), else 0. */
-int scoreboard_breaker_report(struct scoreboard *sb, uint64_t now,
-                              const struct scoreboard_breaker_ticket *t,
-                              enum scoreboard_breaker_outcome outcome);
-
-/* Worker, before each DynamoDB attempt of a request admitted with *t: whether the breaker
- * still lets it go on. Closed lets every admitted request on; open stops them all; half-open
- * only the probes of the current period. One atomic load. */
-int scoreboard_breaker_allows(const struct scoreboard *sb,
-                              const struct scoreboard_breaker_ticket *t);
-
-void scoreboard_read_breaker(const struct scoreboard *sb, struct scoreboard_breaker *out);
 
 #endif
