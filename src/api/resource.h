@@ -1,0 +1,61 @@
+/* One item addressed by a key in the path (GET, PUT or PATCH, and DELETE of
+ * /api/<collection>/{key}): the steps its controllers take, written once. Each collection
+ * describes itself in a constant struct resource; the steps are: the key (404), If-Match
+ * (400), the body (400, 422), an If-Match that can never match (412 or 404, no write), the
+ * repository, the answer. */
+#ifndef SAVEALIFE_API_RESOURCE_H
+#define SAVEALIFE_API_RESOURCE_H
+
+#include <stddef.h>
+
+#include <json-c/json.h>
+
+#include "api/validate.h"
+#include "http/request.h"
+#include "http/response.h"
+#include "http/router.h"
+#include "repo/repo.h"
+
+/* Bytes of a key that is stored lower-cased, with its NUL: a longer one names no item. */
+#define RESOURCE_LOWER_KEY_MAX 256
+
+/* What a collection says of its items. Every member is required unless it says NULL. */
+struct resource {
+    const char *param; /* the pattern's parameter that holds the key ("id") */
+    /* Whether a path's key could be an item's key: 0, or -1 (then no item has it: 404). */
+    int (*key_ok)(const char *s, size_t len, char *msg, size_t msglen);
+    int key_lower;         /* keys are stored with ASCII letters lower-cased (emails) */
+    const char *not_found; /* the 404's detail for a key no item can have */
+    repo_status (*get)(struct repo *repo, const char *key, json_object **out,
+                       struct repo_error *err);
+    const struct validate_field *update_fields;
+    size_t update_nfields;
+    const char *update_empty; /* the 422's message on "body" for a change of no field */
+    /* A valid change checked against its key (NULL: none): VALIDATE_OK, or it answered. */
+    validate_status (*update_check)(const char *key, json_object *fields,
+                                    const struct http_request *req, struct http_response *resp);
+    repo_status (*update)(struct repo *repo, const char *key, json_object *fields,
+                          const struct repo_match *match, json_object **out,
+                          struct repo_error *err);
+    repo_status (*remove)(struct repo *repo, const char *key, const struct repo_match *match,
+                          struct repo_error *err);
+    const char *removed_member; /* a removal answers 200 {"<member>":key}; NULL: 204 */
+    /* What each step is called in the error log ("company get"). */
+    struct {
+        const char *key, *get, *match, *update, *remove;
+    } what;
+};
+
+/* GET: 200 with the item and its ETag. */
+void resource_get(const struct resource *res, struct repo *repo, const struct http_request *req,
+                  const struct router_params *params, struct http_response *resp);
+
+/* PUT or PATCH: the fields the body gives change, under If-Match; 200 with the item. */
+void resource_update(const struct resource *res, struct repo *repo, const struct http_request *req,
+                     const struct router_params *params, struct http_response *resp);
+
+/* DELETE, under If-Match; 200 or 204 as res->removed_member says. */
+void resource_delete(const struct resource *res, struct repo *repo, const struct http_request *req,
+                     const struct router_params *params, struct http_response *resp);
+
+#endif
