@@ -1,5 +1,6 @@
 #include "api/companies.h"
 
+#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +30,56 @@ companies_id_ok(const char *s, size_t len, char *msg, size_t msglen)
     return validate_text(s, len, VALIDATE_TEXT_MAX, msg, msglen);
 }
 
+static_assert(4 * VALIDATE_TEXT_MAX < RESOURCE_KEY_MAX, "a company's id fits a key's buffer");
+
+/* The id of a company named name, into id (len bytes): the name with its ASCII letters
+ * lower-cased; other characters are kept as sent, so "Café" and "CAFé" are the same id but
+ * "É" and "é" are not. 0, or -1 when it does not fit (not for a valid name: 100 characters). */
+static int
+companies_id_of(json_object *name, char *id, size_t len)
+{
+    const char *s = json_object_get_string(name);
+    size_t n = strlen(s);
+
+    if (n >= len)
+        return -1;
+    memcpy(id, s, n + 1);
+    validate_ascii_lower(id);
+    return 0;
+}
+
+static validate_status
+companies_new_id(json_object *fields, char *id, size_t len, const struct http_request *req,
+                 struct http_response *resp)
+{
+    json_object *name = NULL;
+
+    json_object_object_get_ex(fields, "name", &name);
+    if (companies_id_of(name, id, len) != 0) {
+        reply_internal(resp, req, "company create");
+        return VALIDATE_ANSWERED;
+    }
+    /* A client resolves "." and ".." in a URL's path (RFC 3986 dot segments): such a company's
+     * Location would name the collection or its parent, never the company. */
+    if (strcmp(id, ".") == 0 || strcmp(id, "..") == 0) {
+        validate_reply_one(resp, req, "name",
+                           "must not be \".\" or \"..\" (its URL could not name the company)");
+        return VALIDATE_ANSWERED;
+    }
+    return VALIDATE_OK;
+}
+
+static repo_status
+companies_repo_create(struct repo *repo, const char *id, json_object *fields, json_object **out,
+                      struct repo_error *err)
+{
+    json_object *name = NULL, *keywords = NULL;
+
+    json_object_object_get_ex(fields, "name", &name);
+    json_object_object_get_ex(fields, "keywords", &keywords);
+    return company_repo_create(repo, id, json_object_get_string(name), keywords, out, err);
+}
+
 /* The id is the lower-cased name: a new name may change only its letter case, or the id
  * would no longer be what the name says. */
 static validate_status
@@ -36,25 +87,21 @@ companies_update_check(const char *id, json_object *fields, const struct http_re
                        struct http_response *resp)
 {
     json_object *name = NULL;
-    char *lowered = NULL;
-    validate_status rc = VALIDATE_OK;
+    char lowered[RESOURCE_KEY_MAX];
 
     if (!json_object_object_get_ex(fields, "name", &name))
         return VALIDATE_OK;
-    lowered = strdup(json_object_get_string(name));
-    if (lowered == NULL) {
+    if (companies_id_of(name, lowered, sizeof(lowered)) != 0) {
         reply_internal(resp, req, "company update");
         return VALIDATE_ANSWERED;
     }
-    validate_ascii_lower(lowered);
     if (strcmp(lowered, id) != 0) {
         validate_reply_one(resp, req, "name",
                            "may change only in letter case (the id is the lower-cased name); "
                            "create a new company to rename");
-        rc = VALIDATE_ANSWERED;
+        return VALIDATE_ANSWERED;
     }
-    free(lowered);
-    return rc;
+    return VALIDATE_OK;
 }
 
 static repo_status
@@ -74,6 +121,11 @@ static const struct resource companies_resource = {
     .key_ok = companies_id_ok,
     .key_lower = 0, /* a path's id is the stored one: "Acme" names no company */
     .not_found = "no such company",
+    .create_fields = companies_create_fields,
+    .create_nfields = COMPANIES_NFIELDS(companies_create_fields),
+    .create_key = companies_new_id,
+    .create = companies_repo_create,
+    .location = "/api/companies/",
     .get = company_repo_get,
     .update_fields = companies_update_fields,
     .update_nfields = COMPANIES_NFIELDS(companies_update_fields),
@@ -82,7 +134,8 @@ static const struct resource companies_resource = {
     .update = companies_repo_update,
     .remove = company_repo_delete,
     .removed_member = "id",
-    .what = {"company id", "company get", "company match", "company update", "company delete"},
+    .what = {"company id", "company create", "company get", "company match", "company update",
+             "company delete"},
 };
 
 void
@@ -101,14 +154,7 @@ companies_list(void *app, const struct http_request *req, const struct router_pa
         return;
     repo_error_clear(&err);
     st = company_repo_list(repo, limit, http_request_query(req, "cursor"), &items, &next, &err);
-    if (st != REPO_OK) {
-        reply_repo_failure(resp, req, st, &err, "company list");
-        goto out;
-    }
-    reply_page(resp, req, items, next);
-    items = NULL;
-out:
-    json_object_put(items);
+    reply_page(resp, req, st, &err, items, next, "company list");
     free(next);
 }
 
@@ -123,46 +169,8 @@ void
 companies_create(void *app, const struct http_request *req, const struct router_params *params,
                  struct http_response *resp)
 {
-    struct repo *repo = app;
-    json_object *body = NULL, *name = NULL, *keywords = NULL, *item = NULL;
-    struct repo_error err;
-    char *id = NULL;
-    repo_status st;
-
     (void)params;
-    if (validate_body_or_reply(req, companies_create_fields,
-                               COMPANIES_NFIELDS(companies_create_fields), &body,
-                               resp) != VALIDATE_OK)
-        return;
-    json_object_object_get_ex(body, "name", &name);
-    json_object_object_get_ex(body, "keywords", &keywords);
-    /* The id is the name with its ASCII letters lower-cased; other characters are kept as
-     * sent, so "Café" and "CAFé" are the same id but "É" and "é" are not. */
-    id = strdup(json_object_get_string(name));
-    if (id == NULL) {
-        reply_internal(resp, req, "company create");
-        goto out;
-    }
-    validate_ascii_lower(id);
-    /* A client resolves "." and ".." in a URL's path (RFC 3986 dot segments): such a company's
-     * Location would name the collection or its parent, never the company. */
-    if (strcmp(id, ".") == 0 || strcmp(id, "..") == 0) {
-        validate_reply_one(resp, req, "name",
-                           "must not be \".\" or \"..\" (its URL could not name the company)");
-        goto out;
-    }
-    repo_error_clear(&err);
-    st = company_repo_create(repo, id, json_object_get_string(name), keywords, &item, &err);
-    if (st != REPO_OK) {
-        reply_repo_failure(resp, req, st, &err, "company create");
-        goto out;
-    }
-    reply_created(resp, req, "/api/companies/", id, item, "company create");
-    item = NULL;
-out:
-    json_object_put(item);
-    json_object_put(body);
-    free(id);
+    resource_create(&companies_resource, app, req, resp);
 }
 
 void

@@ -27,13 +27,45 @@ static const struct validate_field donors_update_fields[] = {
 
 #define DONORS_NFIELDS(t) (sizeof(t) / sizeof((t)[0]))
 
-static_assert(VALIDATE_EMAIL_MAX < RESOURCE_LOWER_KEY_MAX, "an email fits the path key buffer");
+/* Validated: at most 254 bytes of ASCII. Stored lower-cased, so the same address in another
+ * case is the same donor. */
+static validate_status
+donors_new_email(json_object *fields, char *email, size_t len, const struct http_request *req,
+                 struct http_response *resp)
+{
+    json_object *sent = NULL;
+
+    json_object_object_get_ex(fields, "email", &sent);
+    snprintf(email, len, "%s", json_object_get_string(sent));
+    validate_ascii_lower(email);
+    if (jobj_add(fields, "email", json_object_new_string(email)) != 0) {
+        reply_internal(resp, req, "donor create");
+        return VALIDATE_ANSWERED;
+    }
+    return VALIDATE_OK;
+}
+
+/* The email is among the fields (donors_new_email put it there lower-cased). */
+static repo_status
+donors_repo_create(struct repo *repo, const char *email, json_object *fields, json_object **out,
+                   struct repo_error *err)
+{
+    (void)email;
+    return donor_repo_create(repo, fields, out, err);
+}
+
+static_assert(VALIDATE_EMAIL_MAX < RESOURCE_KEY_MAX, "an email fits a key's buffer");
 
 static const struct resource donors_resource = {
     .param = "email",
     .key_ok = validate_email_text,
     .key_lower = 1, /* the same address in another case is the same donor */
     .not_found = "no such donor",
+    .create_fields = donors_create_fields,
+    .create_nfields = DONORS_NFIELDS(donors_create_fields),
+    .create_key = donors_new_email,
+    .create = donors_repo_create,
+    .location = "/api/donors/",
     .get = donor_repo_get,
     .update_fields = donors_update_fields,
     .update_nfields = DONORS_NFIELDS(donors_update_fields),
@@ -42,43 +74,16 @@ static const struct resource donors_resource = {
     .update = donor_repo_update,
     .remove = donor_repo_delete,
     .removed_member = NULL, /* 204 */
-    .what = {"donor email", "donor get", "donor match", "donor update", "donor delete"},
+    .what = {"donor email", "donor create", "donor get", "donor match", "donor update",
+             "donor delete"},
 };
 
 void
 donors_create(void *app, const struct http_request *req, const struct router_params *params,
               struct http_response *resp)
 {
-    struct repo *repo = app;
-    json_object *body = NULL, *email = NULL, *item = NULL;
-    struct repo_error err;
-    char lowered[VALIDATE_EMAIL_MAX + 1];
-    repo_status st;
-
     (void)params;
-    if (validate_body_or_reply(req, donors_create_fields, DONORS_NFIELDS(donors_create_fields),
-                               &body, resp) != VALIDATE_OK)
-        return;
-    json_object_object_get_ex(body, "email", &email);
-    /* Validated: at most 254 bytes of ASCII. Stored lower-cased, so the same address in
-     * another case is the same donor. */
-    snprintf(lowered, sizeof(lowered), "%s", json_object_get_string(email));
-    validate_ascii_lower(lowered);
-    if (jobj_add(body, "email", json_object_new_string(lowered)) != 0) {
-        reply_internal(resp, req, "donor create");
-        goto out;
-    }
-    repo_error_clear(&err);
-    st = donor_repo_create(repo, body, &item, &err);
-    if (st != REPO_OK) {
-        reply_repo_failure(resp, req, st, &err, "donor create");
-        goto out;
-    }
-    reply_created(resp, req, "/api/donors/", lowered, item, "donor create");
-    item = NULL;
-out:
-    json_object_put(item);
-    json_object_put(body);
+    resource_create(&donors_resource, app, req, resp);
 }
 
 void
@@ -131,14 +136,8 @@ donors_list(void *app, const struct http_request *req, const struct router_param
     repo_error_clear(&err);
     st = donor_repo_list_city(repo, stored, type, limit, http_request_query(req, "cursor"), &items,
                               &next, &err);
-    if (st != REPO_OK) {
-        reply_repo_failure(resp, req, st, &err, "donor list");
-        goto out;
-    }
-    reply_page(resp, req, items, next);
-    items = NULL;
+    reply_page(resp, req, st, &err, items, next, "donor list");
 out:
-    json_object_put(items);
     free(next);
     free(stored);
 }

@@ -115,12 +115,18 @@ reply_repo_failure(struct http_response *resp, const struct http_request *req, r
 }
 
 void
-reply_page(struct http_response *resp, const struct http_request *req, json_object *items,
-           const char *next)
+reply_page(struct http_response *resp, const struct http_request *req, repo_status status,
+           const struct repo_error *err, json_object *items, const char *next, const char *what)
 {
-    json_object *body = json_object_new_object();
+    json_object *body = NULL;
     json_object *cursor = NULL;
 
+    if (status != REPO_OK) {
+        json_object_put(items);
+        reply_repo_failure(resp, req, status, err, what);
+        return;
+    }
+    body = json_object_new_object();
     if (body == NULL || json_object_object_add(body, "items", items) != 0) {
         json_object_put(items);
         goto fail;

@@ -17,10 +17,12 @@ int reply_status_of(repo_status status);
 void reply_json(struct http_response *resp, const struct http_request *req, int status,
                 json_object *body);
 
-/* A page of a listing: 200 {"items":[...],"next_cursor":<next or null>}; items' reference is
- * taken over. */
-void reply_page(struct http_response *resp, const struct http_request *req, json_object *items,
-                const char *next);
+/* A listing's answer to the repository's status: a page, 200 {"items":[...],"next_cursor":
+ * <next or null>}, or the failure as reply_repo_failure writes it (what names the listing).
+ * items' reference is taken over either way; next stays the caller's. */
+void reply_page(struct http_response *resp, const struct http_request *req, repo_status status,
+                const struct repo_error *err, json_object *items, const char *next,
+                const char *what);
 
 /* An item (reference taken over) with ETag "\"<version>\"" from its version member. */
 void reply_item(struct http_response *resp, const struct http_request *req, int status,

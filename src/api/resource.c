@@ -27,32 +27,81 @@ resource_key(const struct resource *res, const struct http_request *req,
     return buf;
 }
 
-/* For an If-Match that was sent (present) with no tag that can match (only weak or foreign
- * tags): answers 412 when the item exists and 404 when not, with no write, and returns 1.
- * Returns 0, answering nothing, for any other If-Match or none. */
+/* What a change is aimed at: the item's key and the If-Match condition. */
+struct resource_target {
+    char buf[RESOURCE_KEY_MAX];
+    const char *key; /* buf, or the path's own segment */
+    struct repo_match match;
+    const struct repo_match *cond; /* &match when If-Match was sent, else NULL */
+};
+
+/* The key of the path, then its If-Match, in this order (a malformed If-Match is 400
+ * whatever the body holds): VALIDATE_OK, or it answered (404, 400). */
+static validate_status
+resource_target(const struct resource *res, const struct http_request *req,
+                const struct router_params *params, struct resource_target *t,
+                struct http_response *resp)
+{
+    int present;
+
+    t->key = resource_key(res, req, params, t->buf, sizeof(t->buf), resp);
+    if (t->key == NULL || validate_if_match_or_reply(req, &t->match, &present, resp) != VALIDATE_OK)
+        return VALIDATE_ANSWERED;
+    t->cond = present ? &t->match : NULL;
+    return VALIDATE_OK;
+}
+
+/* For an If-Match that was sent with no tag that can match (only weak or foreign tags):
+ * answers 412 when the item exists and 404 when not, with no write, and returns 1. Returns 0,
+ * answering nothing, for any other If-Match or none. */
 static int
-resource_unmatchable(const struct resource *res, struct repo *repo, const char *key,
-                     const struct repo_match *match, int present, const struct http_request *req,
-                     struct http_response *resp)
+resource_unmatchable(const struct resource *res, struct repo *repo, const struct resource_target *t,
+                     const struct http_request *req, struct http_response *resp)
 {
     json_object *item = NULL;
     struct repo_error err;
     repo_status st;
 
-    if (!present || match->any || match->n > 0)
+    if (t->cond == NULL || t->match.any || t->match.n > 0)
         return 0;
     repo_error_clear(&err);
-    st = res->get(repo, key, &item, &err);
+    st = res->get(repo, t->key, &item, &err);
     json_object_put(item);
     reply_repo_failure(resp, req, st == REPO_OK ? REPO_PRECONDITION : st, &err, res->what.match);
     return 1;
 }
 
 void
+resource_create(const struct resource *res, struct repo *repo, const struct http_request *req,
+                struct http_response *resp)
+{
+    json_object *body = NULL, *item = NULL;
+    char key[RESOURCE_KEY_MAX];
+    struct repo_error err;
+    repo_status st;
+
+    if (validate_body_or_reply(req, res->create_fields, res->create_nfields, &body, resp) !=
+        VALIDATE_OK)
+        return;
+    if (res->create_key(body, key, sizeof(key), req, resp) != VALIDATE_OK)
+        goto out;
+    repo_error_clear(&err);
+    st = res->create(repo, key, body, &item, &err);
+    if (st != REPO_OK) {
+        json_object_put(item);
+        reply_repo_failure(resp, req, st, &err, res->what.create);
+        goto out;
+    }
+    reply_created(resp, req, res->location, key, item, res->what.create);
+out:
+    json_object_put(body);
+}
+
+void
 resource_get(const struct resource *res, struct repo *repo, const struct http_request *req,
              const struct router_params *params, struct http_response *resp)
 {
-    char buf[RESOURCE_LOWER_KEY_MAX];
+    char buf[RESOURCE_KEY_MAX];
     const char *key = resource_key(res, req, params, buf, sizeof(buf), resp);
     json_object *item = NULL;
     struct repo_error err;
@@ -74,16 +123,12 @@ void
 resource_update(const struct resource *res, struct repo *repo, const struct http_request *req,
                 const struct router_params *params, struct http_response *resp)
 {
-    char buf[RESOURCE_LOWER_KEY_MAX];
-    const char *key = resource_key(res, req, params, buf, sizeof(buf), resp);
+    struct resource_target t;
     json_object *body = NULL, *item = NULL;
-    struct repo_match match;
     struct repo_error err;
-    int present;
     repo_status st;
 
-    /* If-Match before the body: a malformed one is 400 whatever the body holds. */
-    if (key == NULL || validate_if_match_or_reply(req, &match, &present, resp) != VALIDATE_OK)
+    if (resource_target(res, req, params, &t, resp) != VALIDATE_OK)
         return;
     if (validate_body_or_reply(req, res->update_fields, res->update_nfields, &body, resp) !=
         VALIDATE_OK)
@@ -92,12 +137,12 @@ resource_update(const struct resource *res, struct repo *repo, const struct http
         validate_reply_one(resp, req, "body", res->update_empty);
         goto out;
     }
-    if (res->update_check != NULL && res->update_check(key, body, req, resp) != VALIDATE_OK)
+    if (res->update_check != NULL && res->update_check(t.key, body, req, resp) != VALIDATE_OK)
         goto out;
-    if (resource_unmatchable(res, repo, key, &match, present, req, resp))
+    if (resource_unmatchable(res, repo, &t, req, resp))
         goto out;
     repo_error_clear(&err);
-    st = res->update(repo, key, body, present ? &match : NULL, &item, &err);
+    st = res->update(repo, t.key, body, t.cond, &item, &err);
     if (st != REPO_OK) {
         json_object_put(item);
         reply_repo_failure(resp, req, st, &err, res->what.update);
@@ -112,20 +157,16 @@ void
 resource_delete(const struct resource *res, struct repo *repo, const struct http_request *req,
                 const struct router_params *params, struct http_response *resp)
 {
-    char buf[RESOURCE_LOWER_KEY_MAX];
-    const char *key = resource_key(res, req, params, buf, sizeof(buf), resp);
+    struct resource_target t;
     json_object *body = NULL;
-    struct repo_match match;
     struct repo_error err;
-    int present;
     repo_status st;
 
-    if (key == NULL || validate_if_match_or_reply(req, &match, &present, resp) != VALIDATE_OK)
-        return;
-    if (resource_unmatchable(res, repo, key, &match, present, req, resp))
+    if (resource_target(res, req, params, &t, resp) != VALIDATE_OK ||
+        resource_unmatchable(res, repo, &t, req, resp))
         return;
     repo_error_clear(&err);
-    st = res->remove(repo, key, present ? &match : NULL, &err);
+    st = res->remove(repo, t.key, t.cond, &err);
     if (st != REPO_OK) {
         reply_repo_failure(resp, req, st, &err, res->what.remove);
         return;
@@ -135,7 +176,7 @@ resource_delete(const struct resource *res, struct repo *repo, const struct http
         return;
     }
     body = json_object_new_object();
-    if (body == NULL || jobj_add(body, res->removed_member, json_object_new_string(key)) != 0) {
+    if (body == NULL || jobj_add(body, res->removed_member, json_object_new_string(t.key)) != 0) {
         json_object_put(body);
         reply_internal(resp, req, res->what.remove);
         return;
