@@ -25,7 +25,9 @@ struct resource {
     const char *param; /* the pattern's parameter that holds the key ("id") */
     /* Whether a path's key could be an item's key: 0, or -1 (then no item has it: 404). */
     int (*key_ok)(const char *s, size_t len, char *msg, size_t msglen);
-    int key_lower;         /* keys are stored with ASCII letters lower-cased (emails) */
+    /* Keys are stored with ASCII letters lower-cased (emails): a path's key is lower-cased
+     * into a buffer of RESOURCE_KEY_MAX bytes, and a longer one names no item. */
+    int key_lower;
     const char *not_found; /* the 404's detail for a key no item can have */
     const struct validate_field *create_fields;
     size_t create_nfields;
@@ -44,6 +46,7 @@ struct resource {
     /* A valid change checked against its key (NULL: none): VALIDATE_OK, or it answered. */
     validate_status (*update_check)(const char *key, json_object *fields,
                                     const struct http_request *req, struct http_response *resp);
+    /* The change (match: If-Match's condition, NULL when none was sent). */
     repo_status (*update)(struct repo *repo, const char *key, json_object *fields,
                           const struct repo_match *match, json_object **out,
                           struct repo_error *err);
