@@ -1,14 +1,15 @@
 #include "api/companies.h"
 
+#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "api/reply.h"
+#include "api/resource.h"
 #include "api/validate.h"
 #include "http/body.h"
 #include "repo/company_repo.h"
-#include "util/jobj.h"
 
 static const struct validate_field companies_create_fields[] = {
     {"name", validate_name, 1},
@@ -22,22 +23,120 @@ static const struct validate_field companies_update_fields[] = {
 
 #define COMPANIES_NFIELDS(t) (sizeof(t) / sizeof((t)[0]))
 
-/* The {id} of the path if it could be a company's id (a valid name); else answers 404, since
- * no company can have it. */
-static const char *
-companies_path_id(const struct http_request *req, const struct router_params *params,
-                  struct http_response *resp)
+/* Whether a path's {id} could be a company's: a name in its stored form. */
+static int
+companies_id_ok(const char *s, size_t len, char *msg, size_t msglen)
 {
-    const char *id = router_param(params, "id");
-    char msg[VALIDATE_MSG_MAX];
-
-    if (id == NULL || validate_text(id, strlen(id), VALIDATE_TEXT_MAX, msg, sizeof(msg)) != 0) {
-        if (http_response_problem(resp, 404, req->request_id, NULL, "no such company") != 0)
-            reply_internal(resp, req, "company id");
-        return NULL;
-    }
-    return id;
+    return validate_text(s, len, VALIDATE_TEXT_MAX, msg, msglen);
 }
+
+static_assert(4 * VALIDATE_TEXT_MAX < RESOURCE_KEY_MAX, "a company's id fits a key's buffer");
+
+/* The id of a company named name, into id (len bytes): the name with its ASCII letters
+ * lower-cased; other characters are kept as sent, so "Café" and "CAFé" are the same id but
+ * "É" and "é" are not. 0, or -1 when it does not fit (not for a valid name: 100 characters). */
+static int
+companies_id_of(json_object *name, char *id, size_t len)
+{
+    const char *s = json_object_get_string(name);
+    size_t n = strlen(s);
+
+    if (n >= len)
+        return -1;
+    memcpy(id, s, n + 1);
+    validate_ascii_lower(id);
+    return 0;
+}
+
+static validate_status
+companies_new_id(json_object *fields, char *id, size_t len, const struct http_request *req,
+                 struct http_response *resp)
+{
+    json_object *name = NULL;
+
+    json_object_object_get_ex(fields, "name", &name);
+    if (companies_id_of(name, id, len) != 0) {
+        reply_internal(resp, req, "company create");
+        return VALIDATE_ANSWERED;
+    }
+    /* A client resolves "." and ".." in a URL's path (RFC 3986 dot segments): such a company's
+     * Location would name the collection or its parent, never the company. */
+    if (strcmp(id, ".") == 0 || strcmp(id, "..") == 0) {
+        validate_reply_one(resp, req, "name",
+                           "must not be \".\" or \"..\" (its URL could not name the company)");
+        return VALIDATE_ANSWERED;
+    }
+    return VALIDATE_OK;
+}
+
+static repo_status
+companies_repo_create(struct repo *repo, const char *id, json_object *fields, json_object **out,
+                      struct repo_error *err)
+{
+    json_object *name = NULL, *keywords = NULL;
+
+    json_object_object_get_ex(fields, "name", &name);
+    json_object_object_get_ex(fields, "keywords", &keywords);
+    return company_repo_create(repo, id, json_object_get_string(name), keywords, out, err);
+}
+
+/* The id is the lower-cased name: a new name may change only its letter case, or the id
+ * would no longer be what the name says. */
+static validate_status
+companies_update_check(const char *id, json_object *fields, const struct http_request *req,
+                       struct http_response *resp)
+{
+    json_object *name = NULL;
+    char lowered[RESOURCE_KEY_MAX];
+
+    if (!json_object_object_get_ex(fields, "name", &name))
+        return VALIDATE_OK;
+    if (companies_id_of(name, lowered, sizeof(lowered)) != 0) {
+        reply_internal(resp, req, "company update");
+        return VALIDATE_ANSWERED;
+    }
+    if (strcmp(lowered, id) != 0) {
+        validate_reply_one(resp, req, "name",
+                           "may change only in letter case (the id is the lower-cased name); "
+                           "create a new company to rename");
+        return VALIDATE_ANSWERED;
+    }
+    return VALIDATE_OK;
+}
+
+static repo_status
+companies_repo_update(struct repo *repo, const char *id, json_object *fields,
+                      const struct repo_match *match, json_object **out, struct repo_error *err)
+{
+    json_object *name = NULL, *keywords = NULL;
+
+    json_object_object_get_ex(fields, "name", &name);
+    json_object_object_get_ex(fields, "keywords", &keywords);
+    return company_repo_update(repo, id, name != NULL ? json_object_get_string(name) : NULL,
+                               keywords, match, out, err);
+}
+
+static const struct resource companies_resource = {
+    .param = "id",
+    .key_ok = companies_id_ok,
+    .key_lower = 0, /* a path's id is the stored one: "Acme" names no company */
+    .not_found = "no such company",
+    .create_fields = companies_create_fields,
+    .create_nfields = COMPANIES_NFIELDS(companies_create_fields),
+    .create_key = companies_new_id,
+    .create = companies_repo_create,
+    .location = "/api/companies/",
+    .get = company_repo_get,
+    .update_fields = companies_update_fields,
+    .update_nfields = COMPANIES_NFIELDS(companies_update_fields),
+    .update_empty = "give at least one of name, keywords",
+    .update_check = companies_update_check,
+    .update = companies_repo_update,
+    .remove = company_repo_delete,
+    .removed_member = "id",
+    .what = {"company id", "company create", "company get", "company match", "company update",
+             "company delete"},
+};
 
 void
 companies_list(void *app, const struct http_request *req, const struct router_params *params,
@@ -55,14 +154,7 @@ companies_list(void *app, const struct http_request *req, const struct router_pa
         return;
     repo_error_clear(&err);
     st = company_repo_list(repo, limit, http_request_query(req, "cursor"), &items, &next, &err);
-    if (st != REPO_OK) {
-        reply_repo_failure(resp, req, st, &err, "company list");
-        goto out;
-    }
-    reply_page(resp, req, items, next);
-    items = NULL;
-out:
-    json_object_put(items);
+    reply_page(resp, req, st, &err, items, next, "company list");
     free(next);
 }
 
@@ -70,149 +162,29 @@ void
 companies_get(void *app, const struct http_request *req, const struct router_params *params,
               struct http_response *resp)
 {
-    const char *id = companies_path_id(req, params, resp);
-
-    if (id != NULL)
-        reply_get_item(app, company_repo_get, id, req, resp, "company get");
+    resource_get(&companies_resource, app, req, params, resp);
 }
 
 void
 companies_create(void *app, const struct http_request *req, const struct router_params *params,
                  struct http_response *resp)
 {
-    struct repo *repo = app;
-    json_object *body = NULL, *name = NULL, *keywords = NULL, *item = NULL;
-    struct repo_error err;
-    char *id = NULL;
-    repo_status st;
-
     (void)params;
-    if (validate_body_or_reply(req, companies_create_fields,
-                               COMPANIES_NFIELDS(companies_create_fields), &body,
-                               resp) != VALIDATE_OK)
-        return;
-    json_object_object_get_ex(body, "name", &name);
-    json_object_object_get_ex(body, "keywords", &keywords);
-    /* The id is the name with its ASCII letters lower-cased; other characters are kept as
-     * sent, so "Café" and "CAFé" are the same id but "É" and "é" are not. */
-    id = strdup(json_object_get_string(name));
-    if (id == NULL) {
-        reply_internal(resp, req, "company create");
-        goto out;
-    }
-    validate_ascii_lower(id);
-    /* A client resolves "." and ".." in a URL's path (RFC 3986 dot segments): such a company's
-     * Location would name the collection or its parent, never the company. */
-    if (strcmp(id, ".") == 0 || strcmp(id, "..") == 0) {
-        validate_reply_one(resp, req, "name",
-                           "must not be \".\" or \"..\" (its URL could not name the company)");
-        goto out;
-    }
-    repo_error_clear(&err);
-    st = company_repo_create(repo, id, json_object_get_string(name), keywords, &item, &err);
-    if (st != REPO_OK) {
-        reply_repo_failure(resp, req, st, &err, "company create");
-        goto out;
-    }
-    reply_created(resp, req, "/api/companies/", id, item, "company create");
-    item = NULL;
-out:
-    json_object_put(item);
-    json_object_put(body);
-    free(id);
+    resource_create(&companies_resource, app, req, resp);
 }
 
 void
 companies_update(void *app, const struct http_request *req, const struct router_params *params,
                  struct http_response *resp)
 {
-    struct repo *repo = app;
-    json_object *body = NULL, *name = NULL, *keywords = NULL, *item = NULL;
-    struct repo_match match;
-    struct repo_error err;
-    const char *id = companies_path_id(req, params, resp);
-    char *lowered = NULL;
-    int present;
-    repo_status st;
-
-    if (id == NULL)
-        return;
-    if (validate_if_match_or_reply(req, &match, &present, resp) != VALIDATE_OK)
-        return;
-    if (validate_body_or_reply(req, companies_update_fields,
-                               COMPANIES_NFIELDS(companies_update_fields), &body,
-                               resp) != VALIDATE_OK)
-        return;
-    json_object_object_get_ex(body, "name", &name);
-    json_object_object_get_ex(body, "keywords", &keywords);
-    if (name == NULL && keywords == NULL) {
-        validate_reply_one(resp, req, "body", "give at least one of name, keywords");
-        goto out;
-    }
-    if (name != NULL) {
-        /* The id is the lower-cased name: a new name may change only its letter case, or the
-         * id would no longer be what the name says. */
-        lowered = strdup(json_object_get_string(name));
-        if (lowered == NULL) {
-            reply_internal(resp, req, "company update");
-            goto out;
-        }
-        validate_ascii_lower(lowered);
-        if (strcmp(lowered, id) != 0) {
-            validate_reply_one(resp, req, "name",
-                               "may change only in letter case (the id is the lower-cased "
-                               "name); create a new company to rename");
-            goto out;
-        }
-    }
-    if (reply_if_unmatchable(repo, company_repo_get, id, &match, present, req, resp,
-                             "company match"))
-        goto out;
-    repo_error_clear(&err);
-    st = company_repo_update(repo, id, name != NULL ? json_object_get_string(name) : NULL, keywords,
-                             present ? &match : NULL, &item, &err);
-    if (st != REPO_OK) {
-        reply_repo_failure(resp, req, st, &err, "company update");
-        goto out;
-    }
-    reply_item(resp, req, 200, item);
-out:
-    json_object_put(body);
-    free(lowered);
+    resource_update(&companies_resource, app, req, params, resp);
 }
 
 void
 companies_delete(void *app, const struct http_request *req, const struct router_params *params,
                  struct http_response *resp)
 {
-    struct repo *repo = app;
-    struct repo_match match;
-    struct repo_error err;
-    json_object *body = NULL;
-    const char *id = companies_path_id(req, params, resp);
-    int present;
-    repo_status st;
-
-    if (id == NULL)
-        return;
-    if (validate_if_match_or_reply(req, &match, &present, resp) != VALIDATE_OK)
-        return;
-    if (reply_if_unmatchable(repo, company_repo_get, id, &match, present, req, resp,
-                             "company match"))
-        return;
-    repo_error_clear(&err);
-    st = company_repo_delete(repo, id, present ? &match : NULL, &err);
-    if (st != REPO_OK) {
-        reply_repo_failure(resp, req, st, &err, "company delete");
-        return;
-    }
-    body = json_object_new_object();
-    if (body == NULL || jobj_add(body, "id", json_object_new_string(id)) != 0) {
-        json_object_put(body);
-        reply_internal(resp, req, "company delete");
-        return;
-    }
-    reply_json(resp, req, 200, body);
+    resource_delete(&companies_resource, app, req, params, resp);
 }
 
 /* Collects the ids of a bulk delete from ?filter={"id":[...]}: 0, or answers (400 for JSON

@@ -1,10 +1,12 @@
 #include "api/donors.h"
 
+#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "api/reply.h"
+#include "api/resource.h"
 #include "api/validate.h"
 #include "repo/donor_repo.h"
 #include "util/jobj.h"
@@ -25,71 +27,70 @@ static const struct validate_field donors_update_fields[] = {
 
 #define DONORS_NFIELDS(t) (sizeof(t) / sizeof((t)[0]))
 
-/* The {email} of the path, lower-cased into buf, if it could be a donor's; else answers 404,
- * since no donor can have it. */
-static const char *
-donors_path_email(const struct http_request *req, const struct router_params *params, char *buf,
-                  size_t len, struct http_response *resp)
+/* Validated: at most 254 bytes of ASCII. Stored lower-cased, so the same address in another
+ * case is the same donor. */
+static validate_status
+donors_new_email(json_object *fields, char *email, size_t len, const struct http_request *req,
+                 struct http_response *resp)
 {
-    const char *email = router_param(params, "email");
-    char msg[VALIDATE_MSG_MAX];
+    json_object *sent = NULL;
 
-    if (email == NULL || strlen(email) >= len ||
-        validate_email_text(email, strlen(email), msg, sizeof(msg)) != 0) {
-        if (http_response_problem(resp, 404, req->request_id, NULL, "no such donor") != 0)
-            reply_internal(resp, req, "donor email");
-        return NULL;
+    json_object_object_get_ex(fields, "email", &sent);
+    snprintf(email, len, "%s", json_object_get_string(sent));
+    validate_ascii_lower(email);
+    if (jobj_add(fields, "email", json_object_new_string(email)) != 0) {
+        reply_internal(resp, req, "donor create");
+        return VALIDATE_ANSWERED;
     }
-    memcpy(buf, email, strlen(email) + 1);
-    validate_ascii_lower(buf);
-    return buf;
+    return VALIDATE_OK;
 }
+
+/* The email is among the fields (donors_new_email put it there lower-cased). */
+static repo_status
+donors_repo_create(struct repo *repo, const char *email, json_object *fields, json_object **out,
+                   struct repo_error *err)
+{
+    (void)email;
+    return donor_repo_create(repo, fields, out, err);
+}
+
+static_assert(VALIDATE_EMAIL_MAX < RESOURCE_KEY_MAX, "an email fits a key's buffer");
+
+static const struct resource donors_resource = {
+    .param = "email",
+    .key_ok = validate_email_text,
+    .key_lower = 1, /* the same address in another case is the same donor */
+    .not_found = "no such donor",
+    .create_fields = donors_create_fields,
+    .create_nfields = DONORS_NFIELDS(donors_create_fields),
+    .create_key = donors_new_email,
+    .create = donors_repo_create,
+    .location = "/api/donors/",
+    .get = donor_repo_get,
+    .update_fields = donors_update_fields,
+    .update_nfields = DONORS_NFIELDS(donors_update_fields),
+    .update_empty = "give at least one of first_name, city, type",
+    .update_check = NULL,
+    .update = donor_repo_update,
+    .remove = donor_repo_delete,
+    .removed_member = NULL, /* 204 */
+    .what = {"donor email", "donor create", "donor get", "donor match", "donor update",
+             "donor delete"},
+};
 
 void
 donors_create(void *app, const struct http_request *req, const struct router_params *params,
               struct http_response *resp)
 {
-    struct repo *repo = app;
-    json_object *body = NULL, *email = NULL, *item = NULL;
-    struct repo_error err;
-    char lowered[VALIDATE_EMAIL_MAX + 1];
-    repo_status st;
-
     (void)params;
-    if (validate_body_or_reply(req, donors_create_fields, DONORS_NFIELDS(donors_create_fields),
-                               &body, resp) != VALIDATE_OK)
-        return;
-    json_object_object_get_ex(body, "email", &email);
-    /* Validated: at most 254 bytes of ASCII. Stored lower-cased, so the same address in
-     * another case is the same donor. */
-    snprintf(lowered, sizeof(lowered), "%s", json_object_get_string(email));
-    validate_ascii_lower(lowered);
-    if (jobj_add(body, "email", json_object_new_string(lowered)) != 0) {
-        reply_internal(resp, req, "donor create");
-        goto out;
-    }
-    repo_error_clear(&err);
-    st = donor_repo_create(repo, body, &item, &err);
-    if (st != REPO_OK) {
-        reply_repo_failure(resp, req, st, &err, "donor create");
-        goto out;
-    }
-    reply_created(resp, req, "/api/donors/", lowered, item, "donor create");
-    item = NULL;
-out:
-    json_object_put(item);
-    json_object_put(body);
+    resource_create(&donors_resource, app, req, resp);
 }
 
 void
 donors_get(void *app, const struct http_request *req, const struct router_params *params,
            struct http_response *resp)
 {
-    char buf[VALIDATE_EMAIL_MAX + 1];
-    const char *email = donors_path_email(req, params, buf, sizeof(buf), resp);
-
-    if (email != NULL)
-        reply_get_item(app, donor_repo_get, email, req, resp, "donor get");
+    resource_get(&donors_resource, app, req, params, resp);
 }
 
 void
@@ -135,14 +136,8 @@ donors_list(void *app, const struct http_request *req, const struct router_param
     repo_error_clear(&err);
     st = donor_repo_list_city(repo, stored, type, limit, http_request_query(req, "cursor"), &items,
                               &next, &err);
-    if (st != REPO_OK) {
-        reply_repo_failure(resp, req, st, &err, "donor list");
-        goto out;
-    }
-    reply_page(resp, req, items, next);
-    items = NULL;
+    reply_page(resp, req, st, &err, items, next, "donor list");
 out:
-    json_object_put(items);
     free(next);
     free(stored);
 }
@@ -151,64 +146,12 @@ void
 donors_update(void *app, const struct http_request *req, const struct router_params *params,
               struct http_response *resp)
 {
-    struct repo *repo = app;
-    json_object *body = NULL, *item = NULL;
-    struct repo_match match;
-    struct repo_error err;
-    char buf[VALIDATE_EMAIL_MAX + 1];
-    const char *email = donors_path_email(req, params, buf, sizeof(buf), resp);
-    int present;
-    repo_status st;
-
-    if (email == NULL)
-        return;
-    if (validate_if_match_or_reply(req, &match, &present, resp) != VALIDATE_OK)
-        return;
-    if (validate_body_or_reply(req, donors_update_fields, DONORS_NFIELDS(donors_update_fields),
-                               &body, resp) != VALIDATE_OK)
-        return;
-    if (json_object_object_length(body) == 0) {
-        validate_reply_one(resp, req, "body", "give at least one of first_name, city, type");
-        goto out;
-    }
-    if (reply_if_unmatchable(repo, donor_repo_get, email, &match, present, req, resp,
-                             "donor match"))
-        goto out;
-    repo_error_clear(&err);
-    st = donor_repo_update(repo, email, body, present ? &match : NULL, &item, &err);
-    if (st != REPO_OK) {
-        reply_repo_failure(resp, req, st, &err, "donor update");
-        goto out;
-    }
-    reply_item(resp, req, 200, item);
-out:
-    json_object_put(body);
+    resource_update(&donors_resource, app, req, params, resp);
 }
 
 void
 donors_delete(void *app, const struct http_request *req, const struct router_params *params,
               struct http_response *resp)
 {
-    struct repo *repo = app;
-    struct repo_match match;
-    struct repo_error err;
-    char buf[VALIDATE_EMAIL_MAX + 1];
-    const char *email = donors_path_email(req, params, buf, sizeof(buf), resp);
-    int present;
-    repo_status st;
-
-    if (email == NULL)
-        return;
-    if (validate_if_match_or_reply(req, &match, &present, resp) != VALIDATE_OK)
-        return;
-    if (reply_if_unmatchable(repo, donor_repo_get, email, &match, present, req, resp,
-                             "donor match"))
-        return;
-    repo_error_clear(&err);
-    st = donor_repo_delete(repo, email, present ? &match : NULL, &err);
-    if (st != REPO_OK) {
-        reply_repo_failure(resp, req, st, &err, "donor delete");
-        return;
-    }
-    http_response_empty(resp, 204);
+    resource_delete(&donors_resource, app, req, params, resp);
 }

@@ -115,12 +115,18 @@ reply_repo_failure(struct http_response *resp, const struct http_request *req, r
 }
 
 void
-reply_page(struct http_response *resp, const struct http_request *req, json_object *items,
-           const char *next)
+reply_page(struct http_response *resp, const struct http_request *req, repo_status status,
+           const struct repo_error *err, json_object *items, const char *next, const char *what)
 {
-    json_object *body = json_object_new_object();
+    json_object *body = NULL;
     json_object *cursor = NULL;
 
+    if (status != REPO_OK) {
+        json_object_put(items);
+        reply_repo_failure(resp, req, status, err, what);
+        return;
+    }
+    body = json_object_new_object();
     if (body == NULL || json_object_object_add(body, "items", items) != 0) {
         json_object_put(items);
         goto fail;
@@ -175,40 +181,4 @@ reply_created(struct http_response *resp, const struct http_request *req, const 
         return;
     }
     reply_item(resp, req, 201, item);
-}
-
-void
-reply_get_item(struct repo *repo, reply_get_fn get, const char *key, const struct http_request *req,
-               struct http_response *resp, const char *what)
-{
-    json_object *item = NULL;
-    struct repo_error err;
-    repo_status st;
-
-    repo_error_clear(&err);
-    st = get(repo, key, &item, &err);
-    if (st != REPO_OK) {
-        json_object_put(item);
-        reply_repo_failure(resp, req, st, &err, what);
-        return;
-    }
-    reply_item(resp, req, 200, item);
-}
-
-int
-reply_if_unmatchable(struct repo *repo, reply_get_fn get, const char *key,
-                     const struct repo_match *match, int present, const struct http_request *req,
-                     struct http_response *resp, const char *what)
-{
-    json_object *item = NULL;
-    struct repo_error err;
-    repo_status st;
-
-    if (!present || match->any || match->n > 0)
-        return 0;
-    repo_error_clear(&err);
-    st = get(repo, key, &item, &err);
-    json_object_put(item);
-    reply_repo_failure(resp, req, st == REPO_OK ? REPO_PRECONDITION : st, &err, what);
-    return 1;
 }

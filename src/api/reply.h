@@ -17,10 +17,12 @@ int reply_status_of(repo_status status);
 void reply_json(struct http_response *resp, const struct http_request *req, int status,
                 json_object *body);
 
-/* A page of a listing: 200 {"items":[...],"next_cursor":<next or null>}; items' reference is
- * taken over. */
-void reply_page(struct http_response *resp, const struct http_request *req, json_object *items,
-                const char *next);
+/* A listing's answer to the repository's status: a page, 200 {"items":[...],"next_cursor":
+ * <next or null>}, or the failure as reply_repo_failure writes it (what names the listing).
+ * items' reference is taken over either way; next stays the caller's. */
+void reply_page(struct http_response *resp, const struct http_request *req, repo_status status,
+                const struct repo_error *err, json_object *items, const char *next,
+                const char *what);
 
 /* An item (reference taken over) with ETag "\"<version>\"" from its version member. */
 void reply_item(struct http_response *resp, const struct http_request *req, int status,
@@ -32,22 +34,6 @@ void reply_item(struct http_response *resp, const struct http_request *req, int 
  * operation ("company create"). */
 void reply_repo_failure(struct http_response *resp, const struct http_request *req,
                         repo_status status, const struct repo_error *err, const char *what);
-
-/* A repository's read of one item by its key (company_repo_get, donor_repo_get). */
-typedef repo_status (*reply_get_fn)(struct repo *repo, const char *key, json_object **out,
-                                    struct repo_error *err);
-
-/* The item the repository's get finds under key: 200 with its ETag, or the failure. */
-void reply_get_item(struct repo *repo, reply_get_fn get, const char *key,
-                    const struct http_request *req, struct http_response *resp, const char *what);
-
-/* For an If-Match that was sent (present) with no tag that can match (only weak or foreign
- * tags): answers 412 when the item exists and 404 when not, with no write, and returns 1.
- * Returns 0, answering nothing, for any other If-Match or none. */
-int reply_if_unmatchable(struct repo *repo, reply_get_fn get, const char *key,
-                         const struct repo_match *match, int present,
-                         const struct http_request *req, struct http_response *resp,
-                         const char *what);
 
 /* A 500 for a failure of our own (out of memory), logged. */
 void reply_internal(struct http_response *resp, const struct http_request *req, const char *what);
