@@ -11,27 +11,7 @@
 
 #include "ddb/marshal.h"
 #include "http/body.h"
-
-/* Plain text through the body parser (http/body.h: how a client's numbers reach marshal),
- * which must succeed. */
-static json_object *
-parse(const char *text)
-{
-    json_object *o = NULL;
-    char why[320];
-    http_body_status st = http_body_parse_json(text, strlen(text), &o, why, sizeof(why));
-
-    ck_assert_msg(st == HTTP_BODY_OK, "http_body_parse_json(%s): %s", text, why);
-    return o;
-}
-
-/* Compact serialisation, '/' unescaped so base64 reads as written. */
-static const char *
-json(json_object *o)
-{
-    return json_object_to_json_string_ext(o,
-                                          JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
-}
+#include "../lib/json_text.h"
 
 static void
 expect_message(const struct ddb_error *err, const char *part)
