@@ -56,14 +56,17 @@ int validate_blood_type_text(const char *s);
  * kept as they are). */
 void validate_ascii_lower(char *s);
 
-/* validate_fn checks: a string email; a string of 1..100 characters (names, cities); a blood
- * type; an array of at most 20 keywords of 1..50 characters; a field that may not be sent
- * (a key, which a change cannot touch). Names and keywords are free text: the check puts the
- * stored form (validate_text_normalize) in the value's place. */
+/* The validate_fn checks. Names and keywords are free text: the check puts the stored form
+ * (validate_text_normalize) in the value's place. */
+/* A string that is an email address. */
 int validate_email(json_object *value, char *msg, size_t msglen);
+/* A string of 1..100 characters (names, cities). */
 int validate_name(json_object *value, char *msg, size_t msglen);
+/* One of the eight blood types. */
 int validate_blood_type(json_object *value, char *msg, size_t msglen);
+/* An array of at most 20 keywords of 1..50 characters. */
 int validate_keywords(json_object *value, char *msg, size_t msglen);
+/* A field that may not be sent (a key, which a change cannot touch). */
 int validate_immutable(json_object *value, char *msg, size_t msglen);
 
 /* Appends {"field","message"} to *errors (created when NULL). Returns 0 or -1 (memory). */

@@ -35,9 +35,13 @@ int notify_open(struct notify *n, const struct log *lg, uint64_t now_ms);
  * each with a STATUS= line; or the STATUS= line alone. Control characters in status become
  * spaces. Return 0 when sent (or disabled), -1 when the send failed (logged, first failure
  * only). */
+/* READY=1: started, or a reload is over. */
 int notify_ready(struct notify *n, const char *status);
+/* RELOADING=1 with MONOTONIC_USEC: a reload begins. */
 int notify_reloading(struct notify *n, const char *status);
+/* STOPPING=1: a graceful stop begins. */
 int notify_stopping(struct notify *n, const char *status);
+/* The STATUS= line alone. */
 int notify_status(struct notify *n, const char *status);
 
 /* Sends WATCHDOG=1 when one is due at now_ms. Returns 1 when it sent one, 0 when none was

@@ -94,14 +94,16 @@ write_end(struct sb_slot *s, unsigned seq)
     atomic_store_explicit(&s->seq, seq + 1u, memory_order_release);
 }
 
+/* "<method> <pattern>" into the slot. The worker passes the matched route's pattern; whatever
+ * comes is still cut at a '?' (a query may carry what a status page should not show) and
+ * kept free of control bytes. */
 static void
-set_route(struct sb_slot *s, const char *method, const char *uri)
+set_route(struct sb_slot *s, const char *method, const char *pattern)
 {
     size_t i = 0;
-    const char *parts[3] = {method != NULL ? method : "-", " ", uri != NULL ? uri : "-"};
+    const char *parts[3] = {method != NULL ? method : "-", " ", pattern != NULL ? pattern : "-"};
 
     for (size_t p = 0; p < 3; p++) {
-        /* The query string stays out: it may carry what a status page should not show. */
         for (const char *c = parts[p]; *c != '\0' && !(p == 2 && *c == '?'); c++) {
             if (i + 1 >= SCOREBOARD_ROUTE_MAX)
                 goto done;
@@ -255,14 +257,14 @@ scoreboard_worker_exiting(struct scoreboard *sb, size_t slot)
 }
 
 void
-scoreboard_worker_busy(struct scoreboard *sb, size_t slot, const char *method, const char *uri)
+scoreboard_worker_busy(struct scoreboard *sb, size_t slot, const char *method, const char *pattern)
 {
     struct sb_pool *p = sb->pool;
     struct sb_slot *s = &sb->slots[slot];
 
     unsigned seq = write_begin(s);
     ST(s->state, SCOREBOARD_BUSY);
-    set_route(s, method, uri);
+    set_route(s, method, pattern);
     write_end(s, seq);
 
     atomic_fetch_add(&p->accepted, 1ul);

@@ -49,7 +49,7 @@ struct scoreboard_worker {
     unsigned generation;
     enum scoreboard_state state;
     unsigned long requests;           /* requests finished */
-    char route[SCOREBOARD_ROUTE_MAX]; /* "GET /api/companies/acme" (truncated), current or last */
+    char route[SCOREBOARD_ROUTE_MAX]; /* "GET /api/companies/{id}", current or last */
     uint64_t started_ms;              /* scoreboard_now_ms() when the slot was claimed */
     uint64_t request_ms;              /* scoreboard_now_ms() when the current request began */
     struct ddb_stats ddb;             /* the worker's DynamoDB figures after its last request */
@@ -66,6 +66,7 @@ int scoreboard_new(size_t nslots, struct scoreboard **out, char *errbuf, size_t 
 /* Unmaps it (in each process that has it). NULL is allowed. */
 void scoreboard_free(struct scoreboard *sb);
 
+/* How many slots it has (workers of every generation at once). */
 size_t scoreboard_capacity(const struct scoreboard *sb);
 
 /* Master: takes a free slot for a worker about to be forked (state STARTING). Returns 0, or
@@ -76,15 +77,17 @@ int scoreboard_claim(struct scoreboard *sb, unsigned generation, size_t *slot);
  * Returns the state the slot was left in. */
 enum scoreboard_state scoreboard_release(struct scoreboard *sb, size_t slot);
 
-/* Master: the number of workers wanted, and one more request that ran past the timeout. */
+/* Master: the number of workers wanted. */
 void scoreboard_set_target(struct scoreboard *sb, unsigned workers);
+/* Master: one more request that ran past the timeout. */
 void scoreboard_count_slow(struct scoreboard *sb);
 
 /* Worker: one accept() on the listening socket, which found no connection when empty. */
 void scoreboard_count_accept(struct scoreboard *sb, int empty);
 
-/* Worker, on its own slot only. */
+/* Worker, on its own slot only (these six): it has started, with its pid. */
 void scoreboard_worker_start(struct scoreboard *sb, size_t slot, pid_t pid);
+/* It waits for a connection (IDLE). */
 void scoreboard_worker_idle(struct scoreboard *sb, size_t slot);
 /* A connection is taken (or a kept one has a request coming): READING while its request's
  * records are read. */
@@ -92,9 +95,10 @@ void scoreboard_worker_connected(struct scoreboard *sb, size_t slot);
 /* The request is accepted: counts it, and sets its route, "<method> <pattern>" (control
  * bytes become '?'; the pattern is cut at a '?'). */
 void scoreboard_worker_busy(struct scoreboard *sb, size_t slot, const char *method,
-                            const char *uri);
+                            const char *pattern);
 /* The request is finished: one more served, the client's figures, back to IDLE. */
 void scoreboard_worker_done(struct scoreboard *sb, size_t slot, const struct ddb_stats *ddb);
+/* It is about to exit (EXITING). */
 void scoreboard_worker_exiting(struct scoreboard *sb, size_t slot);
 
 /* A consistent copy of one slot. */
