@@ -1,8 +1,9 @@
 /* JSON text for the unit tests: a client's body through the body parser, which must accept
- * it, and an object's compact print, for comparing with what a test expects. */
+ * it; an object's compact print, for comparing with what a test expects; deep nesting. */
 #ifndef SAVEALIFE_TEST_JSON_TEXT_H
 #define SAVEALIFE_TEST_JSON_TEXT_H
 
+#include <stdlib.h>
 #include <string.h>
 
 #include <check.h>
@@ -29,6 +30,24 @@ json(json_object *o)
 {
     return json_object_to_json_string_ext(o,
                                           JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+}
+
+/* "[[[...inner...]]]", n deep (malloc'd): bodies nested past the parser's limits. */
+static inline char *
+nested_lists(int n, const char *inner)
+{
+    size_t len = strlen(inner);
+    char *s = malloc((size_t)n * 2 + len + 1);
+    int i;
+
+    ck_assert_ptr_nonnull(s);
+    for (i = 0; i < n; i++)
+        s[i] = '[';
+    memcpy(s + n, inner, len);
+    for (i = 0; i < n; i++)
+        s[(size_t)n + len + (size_t)i] = ']';
+    s[(size_t)n * 2 + len] = '\0';
+    return s;
 }
 
 #endif

@@ -16,24 +16,6 @@ expect_why(const char *why, const char *part)
     ck_assert_msg(strstr(why, part) != NULL, "why \"%s\" lacks \"%s\"", why, part);
 }
 
-/* "[[[...inner...]]]", n deep (malloc'd). */
-static char *
-nested_lists(int n, const char *inner)
-{
-    size_t len = strlen(inner);
-    char *s = malloc((size_t)n * 2 + len + 1);
-    int i;
-
-    ck_assert_ptr_nonnull(s);
-    for (i = 0; i < n; i++)
-        s[i] = '[';
-    memcpy(s + n, inner, len);
-    for (i = 0; i < n; i++)
-        s[(size_t)n + len + (size_t)i] = ']';
-    s[(size_t)n * 2 + len] = '\0';
-    return s;
-}
-
 /* Numbers print as the client wrote them, beyond 64 bits too (json_tokener alone clamps
  * 18446744073709551616 to 18446744073709551615): marshal stores that text. */
 START_TEST(test_parse_keeps_big_numbers)

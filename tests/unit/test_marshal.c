@@ -113,24 +113,6 @@ item_size(const char *av_text)
     return size;
 }
 
-/* Text of n '[' then inner then n ']'. */
-static char *
-nested_lists(int n, const char *inner)
-{
-    size_t len = strlen(inner);
-    char *s = malloc((size_t)n * 2 + len + 1);
-    int i;
-
-    ck_assert_ptr_nonnull(s);
-    for (i = 0; i < n; i++)
-        s[i] = '[';
-    memcpy(s + n, inner, len);
-    for (i = 0; i < n; i++)
-        s[(size_t)n + len + (size_t)i] = ']';
-    s[(size_t)n * 2 + len] = '\0';
-    return s;
-}
-
 /* An item {name: {"S": "xxx..."}} with len bytes of string. */
 static json_object *
 item_with_string(const char *name, size_t len)
