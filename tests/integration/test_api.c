@@ -846,25 +846,33 @@ START_TEST(test_company_media_type)
 }
 END_TEST
 
+/* POST body as a company: 201, stored with name (and id, unless NULL) as given. */
+static void
+expect_company_stored(const char *body, const char *name, const char *id)
+{
+    struct call *c = req("POST", "/api/companies", JSON, body, g_admin, NULL);
+    json_object *doc;
+
+    ck_status(c, 201);
+    doc = body_json(c);
+    ck_assert_str_eq(member_str(doc, "name"), name);
+    if (id != NULL)
+        ck_assert_str_eq(member_str(doc, "id"), id);
+    json_object_put(doc);
+    call_free(c);
+}
+
 /* One company whatever way its name is typed: white space at the ends is not part of it, and
  * it is stored in NFC (a precomposed and a combining e-acute are one name). */
 START_TEST(test_company_name_normalized)
 {
-    char body[512], v[512];
-    struct call *c;
-    json_object *doc;
+    char body[512], v[512], id[512];
     long pid = (long)getpid();
 
     snprintf(body, sizeof(body), "{\"name\":\"\\u3000%ld Acme \\u00a0\"}", pid);
-    c = req("POST", "/api/companies", JSON, body, g_admin, NULL);
-    ck_status(c, 201);
-    doc = body_json(c);
     snprintf(v, sizeof(v), "%ld Acme", pid);
-    ck_assert_str_eq(member_str(doc, "name"), v);
-    snprintf(v, sizeof(v), "%ld acme", pid);
-    ck_assert_str_eq(member_str(doc, "id"), v);
-    json_object_put(doc);
-    call_free(c);
+    snprintf(id, sizeof(id), "%ld acme", pid);
+    expect_company_stored(body, v, id);
     snprintf(body, sizeof(body), "{\"name\":\"%ld Acme\"}", pid);
     expect(409, "POST", "/api/companies", JSON, body, g_admin, NULL);
     snprintf(body, sizeof(body), "{\"name\":\"%ld Acme \"}", pid);
@@ -874,13 +882,8 @@ START_TEST(test_company_name_normalized)
     expect(404, "GET", v, NULL, NULL, NULL, NULL);
 
     snprintf(body, sizeof(body), "{\"name\":\"%ld Cafe\\u0301\"}", pid);
-    c = req("POST", "/api/companies", JSON, body, g_admin, NULL);
-    ck_status(c, 201);
-    doc = body_json(c);
     snprintf(v, sizeof(v), "%ld Caf\xc3\xa9", pid);
-    ck_assert_str_eq(member_str(doc, "name"), v);
-    json_object_put(doc);
-    call_free(c);
+    expect_company_stored(body, v, NULL);
     snprintf(body, sizeof(body), "{\"name\":\"%ld Caf\xc3\xa9\"}", pid);
     expect(409, "POST", "/api/companies", JSON, body, g_admin, NULL);
     snprintf(v, sizeof(v), "/api/companies/%ld%%20caf%%C3%%A9", pid);
